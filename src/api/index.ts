@@ -8,9 +8,10 @@
  */
 
 // Episodes
-export { generateSuite } from '../suite/generate.js';
+export { generateSuite } from './generate-suite.js'; // refuses an option it does not know, naming fields as the call spells them
 export { memoryLoader } from '../suite/loader.js';
-export { loadData, type LoadedData } from '../suite/open.js';
+export { loadData } from './load-data.js'; // checks its arguments first
+export type { LoadedData } from '../suite/open.js';
 export { writeSuite } from './write-suite.js'; // refuses another command's folder, as askfirst suite generate does
 export { SCENARIO_KINDS, TRAIN_KINDS, type ScenarioKind } from '../suite/kinds/names.js';
 export type { SuiteConfig } from '../suite/suite-config.js';
@@ -24,13 +25,13 @@ export type { SuiteEpisode, ViewLoader, ViewRef } from '../suite/types.js';
 export type { Episode, EpisodeRecord, EvalMode, Outcome } from '../episode/types.js';
 
 // Policies
-export { createPolicy } from '../agents/registry.js';
+export { createPolicy } from './create-policy.js'; // checks its arguments first
 export type { ActOptions, Observation, Policy, PolicyContext, PolicyReply } from '../agents/policy.js';
 export type { RGBImage } from '../scenes/image.js';
 export { pngDataUrl } from '../scenes/png.js';
 
 // Evaluation and metrics
-export { evaluate } from './evaluate.js'; // with `out`: refuses another command's folder, as askfirst eval does
+export { evaluate } from './evaluate.js'; // checks its options first; with `out`: refuses another command's folder, as askfirst eval does
 export type { EvaluateOptions, EvaluateResult } from '../eval/evaluate.js';
 export { gapClosed, summarize, type Metrics, type Summary } from '../episode/metrics.js';
 export { intervalSummary, type IntervalSummary } from '../eval/intervals.js';

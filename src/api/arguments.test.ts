@@ -1,0 +1,69 @@
+/**
+ * Bad arguments to the library's calls (api/arguments.ts) are refused before any work, in one line naming the call, the
+ * option and what to give (an AskfirstError with a `code`), not dropped unread or failed deep inside with a TypeError.
+ * Before: `evaluate({ modes: ['proactiv'] })` played and summarised a mode "proactiv", `modes: 'proactive'` one mode per
+ * letter, `evaluate({ outdir })` and `generateSuite({ episode: 2 })` dropped the option unread (70 episodes per kind),
+ * `createPolicy('oracle')` and `loadData()` failed with a TypeError from inside the package.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as askfirst from './index.js';
+import { tmpDir } from '../testing/tmp.js';
+
+const { createPolicy, evaluate, generateSuite, loadData, memoryLoader, writeSuite } = askfirst;
+
+/** The call's refusal: an AskfirstError of `code` whose message is one line and is `message`. */
+async function refusal(call: () => unknown, code: string): Promise<string> {
+  try {
+    await call();
+  } catch (e) {
+    expect(e).toBeInstanceOf(askfirst.AskfirstError);
+    expect((e as askfirst.AskfirstError).code).toBe(code);
+    const message = (e as Error).message;
+    expect(message.split('\n')).toHaveLength(1);
+    return message;
+  }
+  throw new Error('not refused');
+}
+
+describe("the library's calls check their arguments first", () => {
+  it('evaluate refuses an unknown option, a mode that is none, modes as a string, a spec for a policy, a missing loader', async () => {
+    const episodes = generateSuite({ episodes: 1, seed: 0, kinds: ['camera'], size: 32 });
+    const policy = await createPolicy('oracle', { episodes, seed: 0 });
+    const good = { episodes, loader: memoryLoader, policy, modes: ['proactive'] as const };
+    const bad = (o: Record<string, unknown>) => () => evaluate({ ...good, ...o } as unknown as Parameters<typeof evaluate>[0]);
+    expect(await refusal(bad({ outdir: 'x' }), 'BAD_INPUT')).toMatch(/^evaluate\(\): unknown option "outdir"; the options: episodes, loader, policy, modes, out, /);
+    expect(await refusal(bad({ modes: ['proactiv'] }), 'BAD_INPUT')).toBe('evaluate(): unknown mode "proactiv" (Did you mean proactive?); the modes: proactive, hint, reference');
+    expect(await refusal(bad({ modes: 'proactive' }), 'BAD_INPUT')).toBe(`evaluate(): modes must be a non-empty list of proactive, hint, reference (a list: ['proactive']) (got "proactive")`);
+    expect(await refusal(bad({ modes: [] }), 'BAD_INPUT')).toMatch(/^evaluate\(\): modes must be a non-empty list/);
+    expect(await refusal(bad({ modes: ['hint', 'hint'] }), 'BAD_INPUT')).toBe('evaluate(): modes names "hint" twice: give each mode once');
+    expect(await refusal(bad({ policy: 'oracle' }), 'BAD_INPUT')).toBe(`evaluate(): policy must be a Policy object ({ name, act }): await createPolicy("oracle", { episodes, seed: 0 }) makes one from a spec (got "oracle")`);
+    expect(await refusal(bad({ loader: undefined }), 'BAD_INPUT')).toMatch(/^evaluate\(\): loader must be the episodes' view loader .* \(got undefined\)$/);
+    expect(await refusal(bad({ episodes: 3 }), 'BAD_INPUT')).toMatch(/^evaluate\(\): episodes must be a list of episodes .* \(got 3\)$/);
+    expect(await refusal(bad({ out: 5 }), 'BAD_INPUT')).toBe('evaluate(): out must be a non-empty string (got 5)');
+    expect(await refusal(bad({ batchSize: 0 }), 'BAD_INPUT')).toBe('evaluate(): batchSize must be a whole number, at least 1 (got 0)');
+    expect(await refusal(() => evaluate(undefined as never), 'BAD_INPUT')).toMatch(/^evaluate\(\): give one options object, \{ episodes, loader, policy, modes, out\? \} \(got undefined\)$/);
+    // the options it knows, as before
+    expect((await evaluate({ ...good, batchSize: 4, showProgress: false })).summaries.proactive?.accuracy).toBe(1);
+  });
+
+  it('generateSuite refuses an unknown option and names a bad one as the call spells it', async () => {
+    expect(await refusal(() => generateSuite({ episode: 2 } as never), 'BAD_INPUT')).toBe('generateSuite(): unknown option "episode" (Did you mean episodes?); the options: episodes, kinds, seed, size, controlShare');
+    expect(await refusal(() => generateSuite({ episodes: 1, controlShare: 2 }), 'BAD_CONFIG')).toBe('generateSuite(): controlShare: must be at most 1 (got 2)'); // was "control-share", the CLI's setting
+    expect(generateSuite({ episodes: 1, kinds: ['camera'], size: 32 })).toHaveLength(1);
+  });
+
+  it('createPolicy, loadData and writeSuite refuse arguments of the wrong type in one line', async () => {
+    expect(await refusal(() => createPolicy('oracle', undefined as never), 'BAD_INPUT')).toMatch(/^createPolicy\(\): give one options object, its second argument \{ episodes, seed \}/);
+    expect(await refusal(() => createPolicy(5 as never, { episodes: [], seed: 0 }), 'BAD_INPUT')).toBe('createPolicy(): spec must be a non-empty string (got 5)');
+    expect(await refusal(() => createPolicy('oracle', { episodes: [], seed: 0, epsiodes: [] } as never), 'BAD_INPUT')).toMatch(/^createPolicy\(\): unknown option "epsiodes" \(Did you mean episodes\?\)/);
+    expect(await refusal(() => createPolicy('oracle', { episodes: [], seed: -1 }), 'BAD_INPUT')).toBe('createPolicy(): seed must be a whole number, at least 0 (got -1)');
+    expect(await refusal(() => loadData(undefined as never), 'BAD_INPUT')).toBe('loadData(): spec (a folder: DIR, suite:DIR or proactivebench:DIR) must be a non-empty string (got undefined)');
+    expect(await refusal(() => loadData('x', { limt: 2 } as never), 'BAD_INPUT')).toMatch(/^loadData\(\): unknown option "limt" \(Did you mean limit\?\)/);
+    const root = tmpDir('askfirst-api-arguments');
+    expect(await refusal(() => writeSuite(5 as never, []), 'BAD_INPUT')).toBe('writeSuite(): dir must be a non-empty string (got 5)');
+    expect(await refusal(() => writeSuite(join(root, 's'), 5 as never), 'BAD_INPUT')).toMatch(/^writeSuite\(\): episodes must be the episodes to write .* \(got 5\)$/);
+    expect(readdirSync(root)).toEqual([]); // nothing written
+  });
+});

@@ -1,0 +1,22 @@
+/**
+ * The library's `loadData` (docs/library.md): suite/open.ts's, after checking its arguments (api/arguments.ts): a spec
+ * that is not a string (`loadData()` failed with Node's 'The "path" argument must be of type string') or an option it
+ * does not know is refused in one line saying what to give.
+ */
+import { loadData as loadSpec, type DataOptions, type LoadedData } from '../suite/open.js';
+import { checkOptions, checkString, refuse } from './arguments.js';
+
+const CALL = 'loadData()';
+
+/** Every option DataOptions has (the compiler keeps this in step with it). */
+const OPTIONS = { kinds: true, limit: true, progress: true } as const satisfies Record<keyof DataOptions, true>;
+
+/** The episodes of a `--data` folder (`DIR`, `suite:DIR` or `proactivebench:DIR`) and their view loader. */
+export async function loadData(spec: string, opts: DataOptions = {}): Promise<LoadedData> {
+  checkString(CALL, 'spec (a folder: DIR, suite:DIR or proactivebench:DIR)', spec);
+  const o = checkOptions(CALL, opts, OPTIONS, '{ kinds?, limit?, progress? }');
+  if (o.kinds !== undefined && !(Array.isArray(o.kinds) && o.kinds.every((k) => typeof k === 'string'))) refuse(CALL, 'kinds', 'a list of kind names', o.kinds);
+  if (o.limit !== undefined && !(Number.isInteger(o.limit) && (o.limit as number) >= 1)) refuse(CALL, 'limit', 'a whole number, at least 1', o.limit);
+  if (o.progress !== undefined && typeof o.progress !== 'boolean') refuse(CALL, 'progress', 'true or false', o.progress);
+  return loadSpec(spec, opts);
+}
