@@ -1,7 +1,7 @@
 /**
  * Every name the package exports (src/api/index.ts, values and types) is documented in docs/library.md, written in
  * backticks, so a researcher finds it there; before, 21 exported types (EvaluateOptions, EpisodeRecord, Summary,
- * Observation, …) were named nowhere in it.
+ * Observation, …) were named nowhere in it. And every constant its table names can be imported.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -23,5 +23,12 @@ describe('the exports and docs/library.md', () => {
     expect(names).toEqual(expect.arrayContaining(Object.keys(askfirst))); // the parse finds every value export
     const documented = (n: string) => new RegExp('`' + n + '[`(<]').test(doc) || new RegExp('`[^`\\n]*\\b' + n + '\\b[^`\\n]*`').test(doc);
     expect(names.filter((n) => !documented(n))).toEqual([]);
+  });
+
+  it("exports every constant the table of docs/library.md names", () => {
+    const table = readFileSync(join(repo, 'docs', 'library.md'), 'utf8').split('\n').filter((l) => l.startsWith('|'));
+    const constants = [...new Set(table.flatMap((l) => [...l.matchAll(/`([A-Z][A-Z_]+)`/g)].map((m) => m[1])))];
+    expect(constants.length).toBeGreaterThan(0);
+    expect(constants.filter((c) => !(c in askfirst))).toEqual([]); // MIN_GAP_EPISODES was named (gapClosed's row), not exported
   });
 });

@@ -33,7 +33,7 @@ export { pngDataUrl } from '../scenes/png.js';
 // Evaluation and metrics
 export { evaluate } from './evaluate.js'; // checks its options first; with `out`: refuses another command's folder, as askfirst eval does
 export type { EvaluateOptions, EvaluateResult } from '../eval/evaluate.js';
-export { gapClosed, summarize, type Metrics, type Summary } from '../episode/metrics.js';
+export { gapClosed, MIN_GAP_EPISODES, summarize, type Metrics, type Summary } from '../episode/metrics.js';
 export { intervalSummary, type IntervalSummary } from '../eval/intervals.js';
 
 // Errors (each has a machine-readable `code`; the message says what to fix)
