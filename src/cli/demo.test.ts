@@ -8,6 +8,7 @@ import { tmpDir } from '../testing/tmp.js';
 import { captureConsole } from '../testing/console.js';
 import { register } from './demo-command.js';
 import { guardRun } from './run-guard.js';
+import { Rng } from '../util/rng.js';
 
 /** Run `fn` while `out` is held as a running demo holds it. */
 const lockedBy = (out: string, fn: () => Promise<unknown>) => guardRun(out, 'askfirst demo', () => '', fn);
@@ -26,6 +27,14 @@ describe('askfirst demo --seeds (command line)', () => {
     await expect(demo('--seeds', '0,one')).rejects.toThrow(/each seed must be a number/);
     await expect(demo('--seeds', '2.5')).rejects.toThrow(/each seed must be a whole number/);
     await expect(demo('--seeds', ',')).rejects.toThrow(/at least one seed/);
+  });
+
+  it('rejects a seed above 2^32 − 1, which the generators would take for a smaller seed (was: --seeds 0,4294967296 ran seed 0 twice)', async () => {
+    // the generators keep 32 bits of a seed: these two are one stream, so the "two seeds" were one run and its interval 0 wide
+    expect(new Rng(4294967296).nextU32()).toBe(new Rng(0).nextU32());
+    const only = ['--aggregate-only', '--out', join(tmpDir('askfirst-cli-seed-max'), 'demo')]; // accepted, it runs nothing (no finished seed)
+    await expect(demo('--seeds', '0,4294967296', ...only)).rejects.toThrow(/seeds\.1: each seed must be at most 4294967295 \(the generators keep 32 bits of a seed: 4294967296 would be seed 0 again\)/);
+    await expect(demo('--seeds', '99999999999999999999', ...only)).rejects.toThrow(/each seed must be at most 4294967295/); // was: "must be a whole number"
   });
 
   it('rejects --seeds with --seed, and --aggregate-only without --seeds', async () => {

@@ -336,6 +336,12 @@ describe('resolveDemoCommandConfig', () => {
     expect(bad({ seeds: ['0', 'x'] })).toThrow(/seeds\.1: each seed must be a number/);
     expect(bad({ seeds: [] })).toThrow(/at least one seed/);
   });
+  it('rejects a seed above 2^32 − 1 (the generators keep 32 bits: --seed 4294967296 was seed 0 again), for --seed and --seeds', () => {
+    expect(bad({ seed: 4294967296 })).toThrow(/- seed: must be at most 4294967295 \(the generators keep 32 bits of a seed: 4294967296 would be seed 0 again\)/);
+    expect(bad({ seeds: ['0', '4294967296'] })).toThrow(/seeds\.1: each seed must be at most 4294967295/);
+    expect(resolveDemoCommandConfig({ seeds: ['4294967295'] }).seeds).toEqual([4294967295]);
+    expect(resolveDemoCommandConfig({ seed: 4294967295 }).seed).toBe(4294967295);
+  });
   it('rejects --seed with --seeds, and --aggregate-only without --seeds or with --fresh', () => {
     expect(bad({ seeds: [0, 1], seed: 3 })).toThrow(/- seed: cannot be given with seeds/);
     expect(bad({ seeds: [0, 1], seed: 0 })).toThrow(/- seed: cannot be given with seeds/);

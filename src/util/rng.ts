@@ -11,6 +11,12 @@
  *   Generated suites depend on its exact stream (the suite fingerprint test pins one).
  * - `hashSeed`: FNV-1a (Fowler, Noll & Vo) over labels, to derive independent sub-seeds.
  */
+/**
+ * The largest seed a command takes (2^32 − 1): every generator here keeps 32 bits of its seed (`seed >>> 0`), so seed
+ * 4294967296 is seed 0 again, and `demo --seeds 0,4294967296` ran the same demo twice as two "distinct" seeds.
+ */
+export const MAX_SEED = 2 ** 32 - 1;
+
 /** A saved `Rng` state (JSON-safe). */
 export interface RngState {
   s: number[];
