@@ -60,21 +60,29 @@ describe('askfirst export, progress', () => {
     const d = tmpDir('askfirst-export-progress');
     await writeSuite(join(d, 's'), generateSuite({ episodes: 1, seed: 1, kinds: ['camera', 'sketch'] }));
     const said: string[] = [];
-    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => said.push(String(s)) > 0);
+    const inPlace: boolean[] = []; // per line: whether the export was in --out when it was said
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (inPlace.push(existsSync(join(d, 'out', 'README.md'))), said.push(String(s)) > 0));
     const run = (extra: Record<string, unknown>) => runExport(ExportSchema.parse({ data: join(d, 's'), out: join(d, 'out'), ...extra }));
     await run({});
     // piped: each bar's first line and the one saying it finished, in phase order (a first line that comes late, on a
-    // loaded machine, carries the rate and ETA: "exporting: 1/2 episodes (0.9/s, ETA 1s)")
+    // loaded machine, carries the rate and ETA: "exporting: 1/2 episodes (0.9/s, ETA 1s)"); after the last episode a
+    // 'saving' bar covers the last Parquet row group, syncing the images and the rename into place, so its last line
+    // comes once the export is in --out (the bar stopped at the last episode, and the command went on ~0.8 s at 560)
     const first = (what: string) => expect.stringMatching(new RegExp(`^${what}: 1/2 (lines|episodes)( \\([^)]*\\))?\n$`));
+    const saving = [expect.stringMatching(/^saving: 1\/4 steps( \([^)]*\))?\n$/), expect.stringMatching(/^saving: 4\/4 steps in [0-9.]+s\n$/)];
     expect(said).toEqual([
       first('reading suite'),
       expect.stringMatching(/^reading suite: 2\/2 lines in [0-9.]+s\n$/),
       first('exporting'),
       expect.stringMatching(/^exporting: 2\/2 episodes in [0-9.]+s\n$/),
+      ...saving,
     ]);
+    expect(inPlace.at(-1)).toBe(true);
+    expect(inPlace.slice(0, -1).every((x) => !x)).toBe(true);
     said.length = 0;
     await run({ parquet: false });
     expect(said.slice(0, 2)).toEqual([first('reading suite'), expect.stringMatching(/^reading suite: 2\/2 lines in [0-9.]+s\n$/)]);
+    expect(said.slice(-2)).toEqual(saving);
     said.length = 0;
     await run({ progress: false });
     expect(said).toEqual([]);
