@@ -114,7 +114,7 @@ describe('a full disk under askfirst export', () => {
 
     const said = await fullDisk(args, full, { op: 'write', path: 'train.parquet' });
     expect(said).toBe(
-      `askfirst: cannot write ${join(full, 'out', 'train.parquet')}: no space left on the device (or quota exceeded); free some space or choose another disk; an export appears in out only once it is complete, and an earlier one there stays until then (the partial one left beside it is removed by the next run); run the same command again to export`,
+      `askfirst: cannot write ${join(full, 'out', 'train.parquet')}: no space left on the device (or quota exceeded); free some space or choose another disk; an export appears in out only once it is complete, and an earlier one there stays until then (the partial one is removed); run the same command again to export`,
     );
     expect(treeHashes(full)).toEqual(earlier); // no partial export beside it either: removed on the error
 

@@ -53,6 +53,35 @@ describe('askfirst export, stopped by Ctrl-C', () => {
   });
 });
 
+describe('askfirst export, stopped by Ctrl-C part-way', () => {
+  it('leaves nothing beside --out: the folder it was filling is removed (a hidden .out.tmp-PID-HEX of the images so far was left for the next run)', async () => {
+    const dir = tmpDir('askfirst-cli-export-int-mid');
+    const suite = join(dir, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 4, kinds: ['sketch', 'camera'], size: 32 }));
+    const program = new Command().exitOverride();
+    register(program);
+    const said: string[] = [];
+    let partial: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+      said.push(String(s));
+      // Ctrl-C once the first episode is written into the folder being filled
+      if (String(s).startsWith('exporting: 1/')) {
+        partial = readdirSync(dir).filter((n) => n.startsWith('.out.tmp-'));
+        process.emit('SIGINT');
+      }
+      return true;
+    });
+    let left: string[] = [];
+    // what is left when the process exits (exit is mocked here: the export's promise would go on in the background)
+    const exit = vi.spyOn(process, 'exit').mockImplementation(((code: number) => void (left = readdirSync(dir))) as never);
+    await program.parseAsync(['node', 'askfirst', 'export', '--data', suite, '--out', join(dir, 'out')]).catch(() => undefined);
+    expect(exit.mock.calls.map((c) => c[0])).toEqual([130]);
+    expect(said.join('')).toContain('(the partial one is removed)');
+    expect(partial).toHaveLength(1); // it was there when stopped
+    expect(left).toEqual(['suite']);
+  });
+});
+
 describe('askfirst export, progress', () => {
   it('reading the suite is a bar on both paths, then exporting (which writes as it goes); --no-progress keeps quiet', async () => {
     const { runExport } = await import('./export.js');

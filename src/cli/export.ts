@@ -6,7 +6,7 @@
  */
 import { checkExportOut, checkFormatTurns, exportTrl } from '../environment/trl-export.js';
 import { openData } from '../suite/open.js';
-import { refuseMountPoint } from '../util/fsx.js';
+import { refuseMountPoint, removeOwnPartialDirs } from '../util/fsx.js';
 import { progress, withBar, type Progress } from '../util/progress.js';
 import { configFromOptions } from './options.js';
 import { guardRun } from './run-guard.js';
@@ -53,7 +53,7 @@ const turnsOf = (cfg: ExportConfig) => cfg.turns ?? (cfg.format === 'lmms-eval' 
 
 /** What Ctrl-C during an export leaves: the folder is replaced as a whole (writeDirAtomic), so only a complete export ever appears in --out. */
 export function exportInterruptedHint(out: string): string {
-  return `an export appears in ${out} only once it is complete, and an earlier one there stays until then (the partial one left beside it is removed by the next run); run the same command again to export`;
+  return `an export appears in ${out} only once it is complete, and an earlier one there stays until then (the partial one is removed); run the same command again to export`;
 }
 
 /** The action of `askfirst export` (export-command.ts). */
@@ -65,6 +65,10 @@ export async function exportAction(raw: Record<string, unknown>): Promise<void> 
   refuseOthersOutput([cfg.out], 'export'); // before the data is read
   await checkExportOut(cfg.out); // any other file there (exportTrl asks again, once the data is read)
   const t0 = Date.now();
-  const r = await guardRun(cfg.out, 'askfirst export', () => exportInterruptedHint(cfg.out), () => runExport(cfg)); // one export at a time into --out
+  // one export at a time into --out; stopped part-way (Ctrl-C, SIGTERM), the folder it was filling beside --out goes too
+  const r = await guardRun(cfg.out, 'askfirst export', () => exportInterruptedHint(cfg.out), (_orderly, unlessDone) => {
+    unlessDone(() => removeOwnPartialDirs(cfg.out));
+    return runExport(cfg);
+  });
   process.stderr.write(`wrote ${r.rows} rows (${r.images} images) to ${cfg.out}: ${r.files.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }

@@ -219,6 +219,28 @@ async function removeLeftovers(target: string, what: 'tmp' | 'old'): Promise<voi
 }
 
 /**
+ * Remove the temporary folders this process's writeDirAtomic runs on `dir` are filling, at once (synchronous: for a
+ * command stopped by Ctrl-C part-way, guardRun's `unlessDone`), so that nothing partial is left beside `dir`; the next
+ * run removed them before (removeLeftovers), and a user saw a hidden `.out.tmp-PID-HEX` of thousands of images meanwhile.
+ */
+export function removeOwnPartialDirs(dir: string): void {
+  let target = resolve(dir);
+  try {
+    target = realpathSync(target);
+  } catch {
+    // not there (yet): its siblings are named after the path as given
+  }
+  const mine = new RegExp(`^${siblingStem(target).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.tmp-${process.pid}-[0-9a-f]{8}$`);
+  let names: string[];
+  try {
+    names = readdirSync(dirname(target));
+  } catch {
+    return;
+  }
+  for (const name of names) if (mine.test(name)) rmSync(join(dirname(target), name), { recursive: true, force: true });
+}
+
+/**
  * Refuse a `dir` that is a mount point (its real path's parent is on another file system: a Docker volume, a USB disk,
  * a tmpfs mounted there) where askfirst makes a folder beside it and renames it into place (writeDirAtomic, a new PGlite
  * database): rename(2) cannot replace a mount point (EBUSY, after all the work) nor move across file systems (EXDEV).
