@@ -73,7 +73,7 @@ describe('askfirst export, stopped by Ctrl-C part-way', () => {
     });
     let left: string[] = [];
     // what is left when the process exits (exit is mocked here: the export's promise would go on in the background)
-    const exit = vi.spyOn(process, 'exit').mockImplementation(((code: number) => void (left = readdirSync(dir))) as never);
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => void (left = readdirSync(dir))) as never);
     await program.parseAsync(['node', 'askfirst', 'export', '--data', suite, '--out', join(dir, 'out')]).catch(() => undefined);
     expect(exit.mock.calls.map((c) => c[0])).toEqual([130]);
     expect(said.join('')).toContain('(the partial one is removed)');
