@@ -69,15 +69,19 @@ async def server_sessions(url: str) -> int:
             await ws.close()
 
 
-def run_with_fake_modules(fakes: dict, module: str, argv: list) -> None:
-    """Import `module` with fake upstream modules (no trl, datasets or verl here) and run its main() with `argv`."""
+def run_with_fake_modules(fakes: dict, module: str, argv: list, before_main=None) -> None:
+    """Import `module` with fake upstream modules (no trl, datasets or verl here) and run its main() with `argv`
+    (`before_main(module)` first, where given)."""
     saved = {k: sys.modules.get(k) for k in [*fakes, module]}
     sys.modules.update(fakes)
     sys.modules.pop(module, None)
     old_argv = sys.argv
     try:
         sys.argv = argv
-        importlib.import_module(module).main()
+        mod = importlib.import_module(module)
+        if before_main:
+            before_main(mod)
+        mod.main()
     finally:
         sys.argv = old_argv
         for k, v in saved.items():
@@ -85,6 +89,62 @@ def run_with_fake_modules(fakes: dict, module: str, argv: list) -> None:
                 sys.modules.pop(k, None)
             else:
                 sys.modules[k] = v
+
+
+def fake_parquet_modules(on_write) -> dict:
+    """Fake `datasets` and `pyarrow` for make_verl_data.py (neither is installed here): `Features` keeps the columns and
+    encodes nothing, a Table is its list of rows, and `pyarrow.parquet.ParquetWriter` writes each table's row count to
+    the file and hands the rows to `on_write(rows)`, keeping none. `Dataset.from_list(…).cast_column(…).to_parquet(path)`
+    (how make_verl_data.py wrote before: one table of every row) writes through the same writer."""
+    import types
+
+    class Features(dict):
+        arrow_schema = "features schema"
+
+        def encode_batch(self, batch):
+            return batch
+
+    class Table:
+        @staticmethod
+        def from_pydict(columns, schema):
+            assert schema == Features.arrow_schema, schema
+            return [dict(zip(columns, values)) for values in zip(*columns.values())]
+
+    class ParquetWriter:
+        def __init__(self, path, schema):
+            assert schema == Features.arrow_schema, schema
+            self.f = open(path, "w")
+            self.f.write("PAR1")
+
+        def write_table(self, rows):
+            on_write(rows)
+            self.f.write(f" {len(rows)}")
+
+        def close(self):
+            self.f.close()
+
+    class Dataset:
+        def __init__(self, rows):
+            self.rows = rows
+
+        @classmethod
+        def from_list(cls, rows):
+            return cls(rows)
+
+        def cast_column(self, name, feature):
+            return self
+
+        def to_parquet(self, path):
+            w = ParquetWriter(path, Features.arrow_schema)
+            w.write_table(self.rows)
+            w.close()
+
+    parquet = types.SimpleNamespace(ParquetWriter=ParquetWriter)
+    return {
+        "datasets": types.SimpleNamespace(Dataset=Dataset, Features=Features, Image=lambda: "Image()", Sequence=lambda f: ("Sequence", f), Value=lambda t: ("Value", t)),
+        "pyarrow": types.SimpleNamespace(Table=Table, parquet=parquet),
+        "pyarrow.parquet": parquet,
+    }
 
 
 class Recipes(unittest.TestCase):
@@ -436,42 +496,23 @@ class Recipes(unittest.TestCase):
             self.assertIn(f"closed the connection {expected}", str(cm.exception))
 
     def test_make_verl_data_rows(self):
-        """make_verl_data.py with a fake `datasets` on a real `askfirst export --format trl --turns first`: the rows verl's
-        RLHFDataset and ToolAgentLoop read (verl 0.7.0 / main: agent_name picks the agent loop, "<image>" marks where
-        each image goes, extra_info.interaction_kwargs.name picks the interaction, extra_info.index numbers the rows)."""
-        import types
+        """make_verl_data.py with a fake `datasets` and `pyarrow` on a real `askfirst export --format trl --turns first`: the
+        rows verl's RLHFDataset and ToolAgentLoop read (verl 0.7.0 / main: agent_name picks the agent loop, "<image>" marks
+        where each image goes, extra_info.interaction_kwargs.name picks the interaction, extra_info.index numbers the rows),
+        with the columns `FEATURES` declares (`images` as Sequence(Image()))."""
         trl_dir = os.environ.get("ASKFIRST_TEST_TRL_DIR")
         if not trl_dir:
             self.skipTest("ASKFIRST_TEST_TRL_DIR (a TRL export) not set")
-        captured = {}
-
-        class FakeDataset:
-            def __init__(self, rows):
-                self.rows, self.casts = rows, []
-
-            @classmethod
-            def from_list(cls, rows):
-                captured["ds"] = cls(rows)
-                return captured["ds"]
-
-            def cast_column(self, name, feature):
-                self.casts.append((name, feature))
-                return self
-
-            def to_parquet(self, path):
-                captured["path"] = path
-                with open(path, "wb") as f:
-                    f.write(b"PAR1")
-
-        fake = types.SimpleNamespace(Dataset=FakeDataset, Image=lambda: "Image()", Sequence=lambda f: ("Sequence", f))
+        written: list = []
+        features: dict = {}
         out = os.path.join(trl_dir, "verl")
-        run_with_fake_modules({"datasets": fake}, "make_verl_data", ["make_verl_data.py", "--trl", trl_dir, "--out", out])
+        run_with_fake_modules(fake_parquet_modules(written.extend), "make_verl_data", ["make_verl_data.py", "--trl", trl_dir, "--out", out], lambda m: features.update(m.FEATURES))
         with open(os.path.join(trl_dir, "train.jsonl")) as f:
             src = [json.loads(line) for line in f if line.strip()]
-        ds = captured["ds"]
         self.assertEqual(os.listdir(out), ["train.parquet"])  # written beside it, then renamed into place
-        self.assertEqual(len(ds.rows), len(src))
-        for i, (row, s) in enumerate(zip(ds.rows, src)):
+        self.assertEqual(len(written), len(src))
+        for i, (row, s) in enumerate(zip(written, src)):
+            self.assertEqual(list(row), list(features))  # every column declared, in order
             # verl's RLHFDataset reads extra_info.index (0 when absent) and its agent loop numbers a prompt's rollouts by it
             self.assertEqual(row["extra_info"]["index"], i)
             self.assertEqual(row["agent_name"], "tool_agent")  # verl's default agent loop (single_turn_agent) never calls interactions
@@ -480,40 +521,62 @@ class Recipes(unittest.TestCase):
             self.assertEqual(row["prompt"][0]["content"].count("<image>"), len(row["images"]))
             for img in row["images"]:  # embedded, so verl's dataset hands the processor PIL images
                 self.assertEqual(img["bytes"][:8], b"\x89PNG\r\n\x1a\n")
-        self.assertEqual(ds.casts, [("images", ("Sequence", "Image()"))])
+        self.assertEqual(features["images"], ("Sequence", "Image()"))
+        self.assertEqual(features["extra_info"]["index"], ("Value", "int64"))
+
+    def test_make_verl_data_bounded_memory(self):
+        """make_verl_data.py writes a row group at a time, each group's PNGs read just before it is written: at no write
+        has it read more images than the rows written so far. It built one `Dataset.from_list` of every row, every PNG
+        held in memory before the first byte was written (here: all 6 images read before the one write)."""
+        trl_dir = os.environ.get("ASKFIRST_TEST_TRL_DIR")
+        if not trl_dir:
+            self.skipTest("ASKFIRST_TEST_TRL_DIR (a TRL export) not set")
+        reads = [0]
+        at_write: list = []  # (images read so far, rows written with this write)
+        written = [0]
+
+        def on_write(rows):
+            written[0] += len(rows)
+            at_write.append((reads[0], written[0], len(rows)))
+
+        def small_groups(mod):
+            mod.ROWS_PER_GROUP = 2
+            read = mod._read
+
+            def counted(path):
+                reads[0] += 1
+                return read(path)
+
+            mod._read = counted
+
+        out = os.path.join(trl_dir, "verl-bounded")
+        run_with_fake_modules(fake_parquet_modules(on_write), "make_verl_data", ["make_verl_data.py", "--trl", trl_dir, "--out", out], small_groups)
+        with open(os.path.join(trl_dir, "train.jsonl")) as f:
+            n = sum(1 for line in f if line.strip())
+        self.assertGreater(n, 4)
+        self.assertEqual(written[0], n)
+        for images_read, rows_written, group in at_write:
+            self.assertLessEqual(group, 2)
+            self.assertLessEqual(images_read, rows_written, f"{images_read} images read when {rows_written} rows were written (groups of 2): {at_write}")
 
     def test_make_verl_data_refuses_later_states(self):
         """make_verl_data.py on rows of `--turns path` (the default): refused in one line, nothing written. verl's interaction
         starts each row's episode at its first view, so a later state's row showed one view and was scored on another's."""
         import tempfile
-        import types
         trl_dir = os.environ.get("ASKFIRST_TEST_TRL_DIR")
         if not trl_dir:
             self.skipTest("ASKFIRST_TEST_TRL_DIR (a TRL export) not set")
         with open(os.path.join(trl_dir, "train.jsonl")) as f:
             row = json.loads(f.readline())
-        written = []
-
-        class FakeDataset:
-            @classmethod
-            def from_list(cls, rows):
-                written.append(rows)
-                return cls()
-
-            def cast_column(self, name, feature):
-                return self
-
-            def to_parquet(self, path):
-                written.append(path)
-
-        fake = types.SimpleNamespace(Dataset=FakeDataset, Image=lambda: "Image()", Sequence=lambda f: ("Sequence", f))
+        written: list = []
+        fakes = fake_parquet_modules(written.append)
         with tempfile.TemporaryDirectory() as d:
             src = os.path.join(d, "train.jsonl")
             with open(src, "w") as f:
                 for turn in (0, 1):
                     f.write(json.dumps({**row, "turn": turn, "images": [os.path.join(trl_dir, p) for p in row["images"]]}) + "\n")
             with self.assertRaises(SystemExit) as cm:
-                run_with_fake_modules({"datasets": fake}, "make_verl_data", ["make_verl_data.py", "--trl", d, "--out", os.path.join(d, "verl")])
+                run_with_fake_modules(fakes, "make_verl_data", ["make_verl_data.py", "--trl", d, "--out", os.path.join(d, "verl")])
             self.assertEqual(
                 str(cm.exception.code),
                 f"{src}: 1 of 2 rows are not an episode's first state (e.g. episode {row['episode_id']} at turn 1): verl's "
@@ -526,30 +589,18 @@ class Recipes(unittest.TestCase):
         """make_verl_data.py stopped while it writes (Ctrl-C): an earlier train.parquet stays as it was and nothing is left
         beside it (it wrote train.parquet in place: a file cut short, which verl then fails to read)."""
         import tempfile
-        import types
         trl_dir = os.environ.get("ASKFIRST_TEST_TRL_DIR")
         if not trl_dir:
             self.skipTest("ASKFIRST_TEST_TRL_DIR (a TRL export) not set")
 
-        class FakeDataset:
-            @classmethod
-            def from_list(cls, rows):
-                return cls()
+        def stopped(rows):
+            raise KeyboardInterrupt  # Ctrl-C while the first row group is written ("PAR1" in the file so far)
 
-            def cast_column(self, name, feature):
-                return self
-
-            def to_parquet(self, path):
-                with open(path, "wb") as f:
-                    f.write(b"PAR1 half")
-                raise KeyboardInterrupt
-
-        fake = types.SimpleNamespace(Dataset=FakeDataset, Image=lambda: "Image()", Sequence=lambda f: ("Sequence", f))
         with tempfile.TemporaryDirectory() as d:
             with open(os.path.join(d, "train.parquet"), "wb") as f:
                 f.write(b"earlier")
             with self.assertRaises(KeyboardInterrupt):
-                run_with_fake_modules({"datasets": fake}, "make_verl_data", ["make_verl_data.py", "--trl", trl_dir, "--out", d])
+                run_with_fake_modules(fake_parquet_modules(stopped), "make_verl_data", ["make_verl_data.py", "--trl", trl_dir, "--out", d])
             self.assertEqual(os.listdir(d), ["train.parquet"])
             with open(os.path.join(d, "train.parquet"), "rb") as f:
                 self.assertEqual(f.read(), b"earlier")
