@@ -32,6 +32,28 @@ describe('askfirst export --help', () => {
   });
 });
 
+describe('askfirst export --format a trainer', () => {
+  it('--format verl or openrlhf says in one line what that trainer reads and how to make it (it said "Did you mean trl?")', async () => {
+    const root = join(import.meta.dirname, '..', '..');
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true); // commander's own line
+    const run = (format: string) => {
+      const program = new Command().exitOverride();
+      register(program);
+      return program.parseAsync(['node', 'askfirst', 'export', '--format', format, '--data', 'x', '--out', 'y']).then(
+        () => '',
+        (e: Error) => e.message,
+      );
+    };
+    const verl = await run('verl');
+    expect(verl).toContain('askfirst export --format trl --turns first, then python integrations/verl/make_verl_data.py');
+    expect(verl).not.toMatch(/Did you mean|\n/);
+    const openrlhf = await run('OpenRLHF');
+    expect(openrlhf).toContain("OpenRLHF reads a trl export's train.jsonl as it is: askfirst export --format trl --absolute-paths");
+    for (const path of ['integrations/verl/make_verl_data.py', 'integrations/verl/README.md', 'integrations/openrlhf/README.md']) expect(existsSync(join(root, path)), path).toBe(true);
+    expect(await run('trll')).toContain('Allowed choices are trl, lmms-eval (Did you mean trl?)');
+  });
+});
+
 describe('askfirst export, stopped by Ctrl-C', () => {
   it('says an export appears in --out only once complete and how to continue, and exits 130', async () => {
     const dir = tmpDir('askfirst-cli-export-int');
