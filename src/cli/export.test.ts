@@ -152,7 +152,13 @@ describe('askfirst export, a view that does not load', () => {
       register(program);
       return program.parseAsync(['node', 'askfirst', 'export', '--data', suite, '--no-progress', ...extra]);
     };
+    const said: string[] = [];
+    vi.mocked(process.stderr.write).mockImplementation((s) => said.push(String(s)) > 0);
     await run('--out', out, '--limit', '1'); // an earlier export of the first episode
+    expect(said.at(-1)).toMatch(new RegExp(`^wrote \\d+ rows \\(\\d+ images\\) to ${out}: train.jsonl`)); // a new --out: nothing replaced
+    await run('--out', out, '--limit', '1');
+    // the earlier export there is replaced as a whole, and the last line says so (it said nothing)
+    expect(said.at(-1)).toMatch(new RegExp(`^wrote \\d+ rows \\(\\d+ images\\) to ${out}, replacing the earlier export there: train.jsonl`));
     const card = readFileSync(join(out, 'README.md'), 'utf8');
     const view = join(suite, (written[1].views[0] as { path: string }).path);
     writeFileSync(view, readFileSync(view).subarray(0, 60)); // the second episode's first view cut short

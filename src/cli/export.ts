@@ -70,5 +70,7 @@ export async function exportAction(raw: Record<string, unknown>): Promise<void> 
     unlessDone(() => removeOwnPartialDirs(cfg.out));
     return runExport(cfg);
   });
-  process.stderr.write(`wrote ${r.rows} rows (${r.images} images) to ${cfg.out}: ${r.files.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  // an earlier export there is replaced as a whole (--out's help): said, so that a re-run into the same folder is not silent
+  const replaced = r.replaced ? ', replacing the earlier export there' : '';
+  process.stderr.write(`wrote ${r.rows} rows (${r.images} images) to ${cfg.out}${replaced}: ${r.files.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }

@@ -174,7 +174,7 @@ describe('export --format trl', () => {
       const text = (b64: string) => Buffer.from(b64, 'base64').toString('utf8');
       const loading = /## Loading\n```python\n[^`]*```/;
       expect(text(streamedCard).replace(loading, '')).toBe(text(card).replace('path: train.parquet', 'path: train.jsonl').replace(/^- `train\.parquet`.*\n/m, '').replace(loading, ''));
-      expect(res).toEqual({ rows: text(rest['train.jsonl']).trim().split('\n').length, images: Object.keys(rest).length - 1, files: ['train.jsonl', 'README.md'] });
+      expect(res).toEqual({ rows: text(rest['train.jsonl']).trim().split('\n').length, images: Object.keys(rest).length - 1, files: ['train.jsonl', 'README.md'], replaced: true }); // over the Parquet export just made
     }
     expect(readdirSync(parent)).toEqual(['ds']);
   });
@@ -294,7 +294,7 @@ describe('export --format trl', () => {
       },
     });
     expect(seen).toBe(episodes.length);
-    expect(res).toEqual(whole);
+    expect(res).toEqual({ ...whole, replaced: true }); // the first export replaced
     expect(parquetSizes[parquetSizes.length - 1]).toBeGreaterThan(parquetSizes[0]); // written as the rows came, not at the end
     const { 'train.parquet': pqStreamed, ...rest } = snapshot(out);
     const { 'train.parquet': pqWhole, ...restWhole } = snapWhole;

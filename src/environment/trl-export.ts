@@ -93,6 +93,8 @@ export interface TrlExportResult {
   rows: number;
   images: number;
   files: string[];
+  /** `out` held an earlier export, which this one replaced. */
+  replaced: boolean;
 }
 
 /** The rows of one episode (no I/O). */
@@ -372,7 +374,7 @@ export async function exportTrl(episodes: Episodes, loader: ViewLoader, o: TrlEx
     o.onSaveStep?.();
   });
   o.onSaveStep?.(); // in place
-  return { rows: counts.rows, images: written, files: o.parquet === false ? ['train.jsonl', 'README.md'] : ['train.jsonl', 'train.parquet', 'README.md'] };
+  return { rows: counts.rows, images: written, files: o.parquet === false ? ['train.jsonl', 'README.md'] : ['train.jsonl', 'train.parquet', 'README.md'], replaced: earlier };
 }
 
 /**
