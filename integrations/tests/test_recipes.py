@@ -559,6 +559,30 @@ class Recipes(unittest.TestCase):
             self.assertLessEqual(group, 2)
             self.assertLessEqual(images_read, rows_written, f"{images_read} images read when {rows_written} rows were written (groups of 2): {at_write}")
 
+    def test_make_verl_data_missing_image(self):
+        """make_verl_data.py on an export whose image is gone: one line naming it and what to do, and no --out folder left
+        (it wrote row groups before the missing image: the part file goes, and the folder it made)."""
+        import shutil
+        import tempfile
+        trl_dir = os.environ.get("ASKFIRST_TEST_TRL_DIR")
+        if not trl_dir:
+            self.skipTest("ASKFIRST_TEST_TRL_DIR (a TRL export) not set")
+        with tempfile.TemporaryDirectory() as d:
+            trl = os.path.join(d, "trl")
+            shutil.copytree(trl_dir, trl, ignore=shutil.ignore_patterns("verl*"))
+            with open(os.path.join(trl, "train.jsonl")) as f:
+                last = [json.loads(line) for line in f if line.strip()][-1]["images"][0]
+            os.remove(os.path.join(trl, last))
+            out = os.path.join(d, "verl")
+            with self.assertRaises(SystemExit) as cm:
+                run_with_fake_modules(fake_parquet_modules(lambda rows: None), "make_verl_data", ["make_verl_data.py", "--trl", trl, "--out", out], lambda m: setattr(m, "ROWS_PER_GROUP", 2))
+            self.assertEqual(
+                str(cm.exception.code),
+                f"{os.path.join(trl, last)}: No such file or directory: the TRL export's image is missing or unreadable; export again "
+                "(askfirst export --format trl --turns first)",
+            )
+            self.assertEqual(sorted(os.listdir(d)), ["trl"])
+
     def test_make_verl_data_refuses_later_states(self):
         """make_verl_data.py on rows of `--turns path` (the default): refused in one line, nothing written. verl's interaction
         starts each row's episode at its first view, so a later state's row showed one view and was scored on another's."""

@@ -119,6 +119,7 @@ def main() -> None:
             f"{later['episode_id']} at turn {later['turn']}): verl's interaction plays each episode from its first "
             "view; export with --turns first (askfirst export --format trl --turns first)"
         )
+    created = not os.path.isdir(a.out)
     os.makedirs(a.out, exist_ok=True)
     # Written beside, then renamed into place: an interrupted run leaves an earlier train.parquet as it was, never a
     # file cut short that verl fails to read (or reads part of) at its next start.
@@ -140,6 +141,8 @@ def main() -> None:
     finally:
         if os.path.exists(part):
             os.remove(part)
+            if created:  # stopped part-way (an image missing, Ctrl-C): no empty --out left either
+                os.rmdir(a.out)
     print(f"wrote {written} rows to {a.out}/train.parquet")
 
 
