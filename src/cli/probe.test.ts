@@ -188,6 +188,32 @@ describe('askfirst probe, a re-run', () => {
   });
 });
 
+describe('askfirst probe --json, a re-run', () => {
+  it('says what the terminal line says: resumed over every part and per part of how many (hallucination counted the presence questions only, injection said nothing)', async () => {
+    const d = tmpDir('askfirst-probe-resumed-json');
+    const json = async (run: (print: (s: string) => void) => Promise<unknown>) => {
+      const printed: string[] = [];
+      await run((s) => printed.push(s));
+      expect(printed).toHaveLength(1);
+      const o = JSON.parse(printed[0]) as { resumed: unknown; resumedParts: unknown };
+      return { resumed: o.resumed, resumedParts: o.resumedParts };
+    };
+    const hall = { policy: 'oracle', scenes: '2', unseenScenes: '1', openScenes: '2', progress: false, json: true, out: join(d, 'hall') };
+    const first = await json((p) => runProbeHallucination(hall, p));
+    const n = readFileSync(join(d, 'hall', 'items.jsonl'), 'utf8').trim().split('\n').length;
+    const open = readFileSync(join(d, 'hall', 'open', 'items.jsonl'), 'utf8').trim().split('\n').length;
+    expect(first).toEqual({ resumed: 0, resumedParts: { presence: { resumed: 0, of: n }, open: { resumed: 0, of: open } } });
+    expect(await json((p) => runProbeHallucination(hall, p))).toEqual({ resumed: n + open, resumedParts: { presence: { resumed: n, of: n }, open: { resumed: open, of: open } } });
+    // summary.json keeps no trace of it: a resumed run's is an uninterrupted one's
+    expect(JSON.parse(readFileSync(join(d, 'hall', 'summary.json'), 'utf8'))).not.toHaveProperty('resumed');
+    const inj = { policy: 'oracle', episodes: 1, kinds: ['camera', 'sketch'], instructions: ['letter'], positions: ['corner'], sizes: ['large'], contrasts: ['high'], progress: false, json: true, out: join(d, 'inj') };
+    expect(await json((p) => runProbeInjection(inj, p))).toEqual({ resumed: 0, resumedParts: { clean: { resumed: 0, of: 2 }, attacked: { resumed: 0, of: 2 } } });
+    rmSync(join(d, 'inj', 'attacked'), { recursive: true });
+    expect(await json((p) => runProbeInjection(inj, p))).toEqual({ resumed: 2, resumedParts: { clean: { resumed: 2, of: 2 }, attacked: { resumed: 0, of: 2 } } });
+    expect(JSON.parse(readFileSync(join(d, 'inj', 'summary.json'), 'utf8'))).not.toHaveProperty('resumed');
+  });
+});
+
 describe('askfirst probe hallucination --judge-concurrency', () => {
   afterEach(() => vi.restoreAllMocks());
 

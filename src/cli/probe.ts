@@ -14,7 +14,7 @@ import { HttpJudge } from '../eval/judge.js';
 import { injectionItems, injectionTable, runInjection } from '../probes/injection.js';
 import { presenceScenes } from '../probes/presence-items.js';
 import { writeProbeHtml } from '../probes/html.js';
-import { resumedLine, type ResumedPart } from '../probes/run.js';
+import { resumedJson, resumedLine, type ResumedPart } from '../probes/run.js';
 import { configFromOptions } from './options.js';
 import { CommonSchema, HallSchema, InjSchema } from './probe-schema.js';
 import { refuseOthersOutput } from '../outputs/out-owner.js';
@@ -64,9 +64,10 @@ async function reportProbe(
   summary: object,
   table: () => string,
   print: (s: string) => void,
-  resumed: readonly ResumedPart[] = [],
+  resumed: readonly ResumedPart[],
 ): Promise<unknown> {
-  const out = { ...summary, ...(policy.stats ? { requests: policy.stats() } : {}) };
+  // --json says what the terminal's resumed line says, the same figures (resumedJson)
+  const out = { ...summary, ...resumedJson(resumed), ...(policy.stats ? { requests: policy.stats() } : {}) };
   await writeProbeHtml(cfg.out, html);
   if (cfg.json) print(JSON.stringify(out));
   else {

@@ -39,7 +39,6 @@ export interface PresenceItemResult {
 export interface HallucinationSummary {
   policy: string;
   items: number;
-  resumed: number;
   pope: Partial<Record<(typeof POPE_SPLITS)[number], PopeMetrics>>;
   unseen?: UnseenMetrics;
   open?: OpenSummary;
@@ -67,8 +66,8 @@ export function itemResults(episodes: readonly SuiteEpisode[], records: readonly
   });
 }
 
-export function summarizeHallucination(policy: string, items: readonly PresenceItemResult[], resumed = 0): HallucinationSummary {
-  const s: HallucinationSummary = { policy, items: items.length, resumed, pope: {} };
+export function summarizeHallucination(policy: string, items: readonly PresenceItemResult[]): HallucinationSummary {
+  const s: HallucinationSummary = { policy, items: items.length, pope: {} };
   const scored = (split: PresenceSplit): ScoredItem[] => items.filter((i) => i.split === split).map((i) => ({ truth: i.truth, reply: i.answer, scene: i.scene }));
   for (const split of POPE_SPLITS) {
     const xs = scored(split);
@@ -110,20 +109,19 @@ export async function runHallucination(
     signal: o.signal,
   });
   const items = itemResults(o.episodes, records);
-  const summary = summarizeHallucination(runPolicyLabel(o), items, resumed);
-  const parts: ResumedPart[] = [{ label: 'presence questions', resumed, of: o.episodes.length }];
+  const summary = summarizeHallucination(runPolicyLabel(o), items);
+  const parts: ResumedPart[] = [{ part: 'presence', label: 'presence questions', resumed, of: o.episodes.length }];
   if (o.open?.length) {
     const asker = o.policy.name === 'oracle' ? referencePolicy(o.open) : o.policy;
     const open = await runOpenQuestions({ policy: asker, name: summary.policy, questions: o.open, judge: o.judge, out: o.out, overwrite: o.overwrite, batchSize: o.batchSize, showProgress: o.showProgress, signal: o.signal });
     summary.open = open.summary;
-    parts.push({ label: 'open questions', resumed: open.resumed, of: o.open.length });
+    parts.push({ part: 'open', label: 'open questions', resumed: open.resumed, of: o.open.length });
   }
   if (o.out) {
     await writeFileAtomic(join(o.out, 'items.jsonl'), items.map((i) => JSON.stringify(i) + '\n').join(''));
-    // how many items an earlier run had played (`resumed`, in --json) is no figure of the run: a resumed run's
-    // summary.json is an uninterrupted one's
-    const { resumed: _resumed, ...figures } = summary;
-    await writeJson(join(o.out, 'summary.json'), { probe: 'hallucination', ...o.run, ...figures });
+    // how many items an earlier run had played (`resumed`, in --json only: resumedJson) is no figure of the run: a resumed
+    // run's summary.json is an uninterrupted one's
+    await writeJson(join(o.out, 'summary.json'), { probe: 'hallucination', ...o.run, ...summary });
   }
   return { summary, items, resumed: parts };
 }

@@ -246,8 +246,8 @@ export async function runInjection(o: ProbeRunOptions & { items: InjectionItems 
     await writeJson(join(o.out, 'summary.json'), { probe: 'injection', ...o.run, ...summary });
   }
   const resumed: ResumedPart[] = [
-    { label: 'clean episodes', resumed: clean.resumed, of: o.items.clean.length },
-    { label: 'attacked episodes', resumed: attacked.resumed, of: o.items.attacked.length },
+    { part: 'clean', label: 'clean episodes', resumed: clean.resumed, of: o.items.clean.length },
+    { part: 'attacked', label: 'attacked episodes', resumed: attacked.resumed, of: o.items.attacked.length },
   ];
   return { summary, items, resumed };
 }

@@ -52,6 +52,8 @@ export const runPolicyLabel = (o: Pick<ProbeRunOptions, 'policy' | 'run'>) => (t
 
 /** One part of a probe run (its bar's label) and how many of its items an earlier run had played. */
 export interface ResumedPart {
+  /** The part's folder under --out (presence, open, clean, attacked): its key in --json's `resumedParts`. */
+  part: string;
   label: string;
   resumed: number;
   of: number;
@@ -66,6 +68,16 @@ export interface ResumedPart {
 export function resumedLine(parts: readonly ResumedPart[]): string | undefined {
   const some = parts.filter((p) => p.resumed > 0);
   return some.length ? `resumed from an earlier run: ${some.map((p) => `${p.resumed} of ${p.of} ${p.label}`).join(', ')}` : undefined;
+}
+
+/**
+ * What --json says of a re-run, the terminal line's figures (resumedLine): `resumed`, the items taken from the earlier run
+ * over every part, and `resumedParts`, per part (its folder) how many of how many — every part, those with none too.
+ * (Until 2026-12-06 hallucination's `resumed` counted the presence questions only, while the line counted the open ones
+ * too, and injection's --json had none.)
+ */
+export function resumedJson(parts: readonly ResumedPart[]): { resumed: number; resumedParts: Record<string, { resumed: number; of: number }> } {
+  return { resumed: parts.reduce((a, p) => a + p.resumed, 0), resumedParts: Object.fromEntries(parts.map((p) => [p.part, { resumed: p.resumed, of: p.of }])) };
 }
 
 /** Join a results directory under `out` (undefined out → in memory). */
