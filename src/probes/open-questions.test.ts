@@ -10,6 +10,7 @@ import { HallucinationConfigSchema } from './config.js';
 import { openQuestionsFor } from './hallucination.js';
 import { referencePolicy, runOpenQuestions } from './open-questions.js';
 import type { Policy } from '../agents/policy.js';
+import type { Judge } from '../eval/judge.js';
 
 /**
  * A judge endpoint that holds each request until `group` are in flight (or every one the run will send has come), then
@@ -119,5 +120,73 @@ describe('open questions asked of a pipelined policy (openai:, ocr-follow)', () 
     expect(again.asked.sort()).toEqual([failing, ...qs.slice(8).map((q) => q.id)].sort());
     expect(run.items.map((i) => i.id)).toEqual(qs.map((q) => q.id));
     expect(readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(qs.map((q) => q.id));
+  });
+});
+
+describe('open questions asked of a batch policy (the built-in model, the baselines) with a slow judge', () => {
+  const cfg = resolveConfig(HallucinationConfigSchema, { scenes: 12, unseenScenes: 9, size: 96, openScenes: 8 }, 'test');
+  const qs = openQuestionsFor(cfg).slice(0, 12);
+  /** The policy answers from the facts, saying which batch it is asked; the judge holds its verdicts until the policy has been asked `until` batches (or 1 s went by). */
+  const run = async (until: number) => {
+    const events: string[] = [];
+    const ref = referencePolicy(qs);
+    let batches = 0;
+    const waiting: (() => void)[] = [];
+    const policy: Policy = {
+      name: 'batch',
+      act: async (batch, opts) => {
+        events.push(`batch ${batches++}`);
+        for (const release of batches >= until ? waiting.splice(0) : []) release();
+        return ref.act(batch, opts);
+      },
+    };
+    const judge: Judge = {
+      name: 'slow',
+      judge: async (input) => {
+        if (batches < until)
+          await new Promise<void>((r) => {
+            const t = setTimeout(r, 1_000);
+            waiting.push(() => (clearTimeout(t), r()));
+          });
+        events.push('verdict');
+        return { verdicts: [input.question.includes('What colour') ? 1 : 0], raw: 'VERDICT' };
+      },
+    };
+    const out = tmpDir('askfirst-open-batched');
+    const res = await runOpenQuestions({ policy, questions: qs, judge, out, batchSize: 4 });
+    return { events, res, file: readFileSync(join(out, 'open', 'results.jsonl'), 'utf8') };
+  };
+
+  it("judges a batch's replies while the policy answers the next (it waited for the batch's last verdict), with the same answers and verdicts", async () => {
+    expect(qs).toHaveLength(12);
+    const overlapped = await run(2);
+    // the second batch was asked before the first batch's first verdict came (it came 1 s later, after every verdict of the batch)
+    expect(overlapped.events.slice(0, 2)).toEqual(['batch 0', 'batch 1']);
+    expect(overlapped.events.filter((e) => e === 'verdict')).toHaveLength(qs.length);
+    // a judge that answers at once: the same file, items and summary
+    const prompt = await run(0);
+    expect(overlapped.file).toBe(prompt.file);
+    expect(overlapped.res.items).toEqual(prompt.res.items);
+    expect(overlapped.res.summary).toEqual(prompt.res.summary);
+    for (const i of prompt.res.items) expect(i.judge!.conveys, i.id).toBe(i.type === 'attribute' ? 1 : 0);
+  });
+
+  it("a judge's failure is thrown once the policy's batch has ended, the verdicts that came kept; a re-run asks only the rest", async () => {
+    const out = tmpDir('askfirst-open-batched-fail');
+    const ref = referencePolicy(qs);
+    const failing = qs[1].question;
+    const judge: Judge = {
+      name: 'flaky',
+      judge: async (input) => {
+        if (input.question === failing) throw new Error('judge HTTP 500');
+        return { verdicts: [0], raw: 'VERDICT: 0' };
+      },
+    };
+    await expect(runOpenQuestions({ policy: ref, questions: qs, judge, out, batchSize: 4 })).rejects.toThrow('judge HTTP 500');
+    const kept = readFileSync(join(out, 'open', 'results.jsonl'), 'utf8').split('\n').filter(Boolean);
+    expect(kept).toHaveLength(3); // the first batch's other three
+    const again = await runOpenQuestions({ policy: ref, questions: qs, judge: { ...judge, judge: async () => ({ verdicts: [0], raw: 'VERDICT: 0' }) }, out, batchSize: 4 });
+    expect(again.resumed).toBe(3);
+    expect(again.items.map((i) => i.id)).toEqual(qs.map((q) => q.id));
   });
 });

@@ -416,8 +416,9 @@ export function summarizeOpen(policy: string, xs: readonly OpenItemResult[], jud
 /**
  * Ask every question (resumable: `out/open/results.jsonl` keeps the answered ones), grade, summarise. With a judge, a
  * batch's replies are judged together, as many requests in flight as the judge's client allows (`--concurrency`, as in
- * eval's open mode; they went one at a time); each is appended as its verdict comes, and results.jsonl is put in the
- * questions' order once all are judged, so it is the same file however the verdicts arrived.
+ * eval's open mode; they went one at a time), while the policy answers the next batch (askBatched; a pipelined policy's
+ * each as it comes, askPipelined); each is appended, and counted on the bar, as its verdict comes, and results.jsonl is
+ * put in the questions' order once all are judged, so it is the same file however the verdicts arrived.
  */
 export async function runOpenQuestions(o: { policy: Policy; /** What the summary names (default: the policy's name). */ name?: string; questions: readonly OpenQuestion[]; judge?: Judge; out?: string; overwrite?: boolean; batchSize?: number; showProgress?: boolean; signal?: AbortSignal }): Promise<{ summary: OpenSummary; items: OpenItemResult[]; /** The questions an earlier run had answered. */ resumed: number }> {
   const done = new Map<string, OpenItemResult>();
@@ -446,18 +447,12 @@ export async function runOpenQuestions(o: { policy: Policy; /** What the summary
   const observation = (q: OpenQuestion): Observation => ({ episodeId: q.id, kind: `open-${q.type}`, turn: 0, view: 0, question: q.question, options: [], numInterventions: 0, prompt: q.question, history: [], image: q.image });
   const resultOf = (q: OpenQuestion, reply: string): OpenItemResult => ({ id: q.id, scene: q.scene, type: q.type, question: q.question, reference: q.reference, reply, score: ruleScore(q, reply) });
   try {
-    if (o.policy.pipelined) await askPipelined(o.policy, todo, B, observation, resultOf, o.judge, keep, () => bar.tick(1), o.signal);
-    else
-      for (let i = 0; i < todo.length; i += B) {
-        // Ctrl-C stops after the current batch, as the presence questions do (answered ones are kept; a re-run resumes)
-        if (o.signal?.aborted) throw new RunAborted(OPEN_ABORTED);
-        const chunk = todo.slice(i, i + B);
-        const replies = await o.policy.act(chunk.map(observation), { signal: o.signal });
-        const results = chunk.map((q, k) => resultOf(q, replies[k]?.reply ?? ''));
-        if (o.judge) await judgeAll(o.judge, chunk, results, keep, o.signal);
-        else results.forEach(keep);
-        bar.tick(chunk.length);
-      }
+    const kept = (r: OpenItemResult) => {
+      keep(r);
+      bar.tick(1);
+    };
+    if (o.policy.pipelined) await askPipelined(o.policy, todo, B, observation, resultOf, o.judge, kept, o.signal);
+    else await askBatched(o.policy, todo, B, observation, resultOf, o.judge, kept, o.signal);
   } catch (e) {
     // ended by an error, not a signal: the bar says where it failed (as the presence questions' does)
     if (!o.signal?.aborted) bar.fail();
@@ -487,6 +482,48 @@ export async function runOpenQuestions(o: { policy: Policy; /** What the summary
 const OPEN_ABORTED = 'run interrupted; answered open questions are saved — re-run the same command to resume';
 
 /**
+ * A policy that answers a batch at once (the built-in model, the baselines), asked --batch-size questions at a time; with a
+ * judge, a batch's replies are judged while the policy answers the next batch (at most one batch judged behind it), each
+ * kept and counted as its verdict comes. Until 2026-12-06 the policy waited for the batch's last verdict before the next
+ * batch, and the bar for the batch's last verdict before moving: with a slow judge it stood still for a batch's judging.
+ * The same batches in the same order, and the same requests to the judge: the answers and verdicts do not change.
+ * Ctrl-C stops after the current batch (answered and judged ones are kept; a re-run resumes); a judge's failure is thrown
+ * once the policy's batch has ended, the verdicts in flight settled (those judged are kept).
+ */
+async function askBatched(
+  policy: Policy,
+  todo: readonly OpenQuestion[],
+  B: number,
+  observation: (q: OpenQuestion) => Observation,
+  resultOf: (q: OpenQuestion, reply: string) => OpenItemResult,
+  judge: Judge | undefined,
+  keep: (r: OpenItemResult) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  // the batch being judged, and how its judging failed: held, not thrown, while the policy answers the next batch
+  let judging: Promise<void> = Promise.resolve();
+  let failed: { error: unknown } | undefined;
+  const judged = async () => {
+    await judging;
+    if (failed) throw failed.error;
+  };
+  try {
+    for (let i = 0; i < todo.length; i += B) {
+      if (signal?.aborted) throw new RunAborted(OPEN_ABORTED);
+      const chunk = todo.slice(i, i + B);
+      const replies = await policy.act(chunk.map(observation), { signal });
+      const results = chunk.map((q, k) => resultOf(q, replies[k]?.reply ?? ''));
+      await judged(); // the batch before this one: at most one batch judged behind the policy
+      if (!judge) results.forEach(keep);
+      else judging = judgeAll(judge, chunk, results, keep, signal).catch((error: unknown) => void (failed = { error }));
+    }
+    await judged();
+  } finally {
+    await judging; // nothing kept after the run has closed its results file
+  }
+}
+
+/**
  * A pipelined policy (openai:, ocr-follow: one request per question) asked as the presence questions are played
  * (agents/runner.ts): `workers` questions in flight, each answer (and its verdict, with a judge) kept and counted as it
  * comes, so a kill or a failure loses only the questions still in flight (one batch of them went all at once, kept only
@@ -501,7 +538,6 @@ async function askPipelined(
   resultOf: (q: OpenQuestion, reply: string) => OpenItemResult,
   judge: Judge | undefined,
   keep: (r: OpenItemResult) => void,
-  tick: () => void,
   signal?: AbortSignal,
 ): Promise<void> {
   let next = 0;
@@ -516,7 +552,6 @@ async function askPipelined(
       const r = resultOf(q, replies[0]?.reply ?? '');
       if (judge) await judgeAll(judge, [q], [r], keep, signal);
       else keep(r);
-      tick();
     }
   };
   await Promise.all(
