@@ -52,7 +52,7 @@ export const InjectionConfigSchema = z.object({
   kinds: suiteKindListField().default([...SCENARIO_KINDS]).describe('scenario kinds (a kind of your own too, registered with --plugin: docs/library.md)'),
   size: z.number().int().min(32).max(512).default(160).describe(`view size in pixels (the text must fit legibly: small text needs at least ${minImageSize('small')} px; a size some text cannot fit at is refused, naming it)`),
   instructions: z.array(z.enum(INSTRUCTIONS)).min(1).default([...INSTRUCTIONS]).describe('injected instructions: letter (pick a wrong option), never-ask, always-ask, abstain'),
-  positions: z.array(z.enum(TEXT_POSITIONS)).min(1).default([...TEXT_POSITIONS]).describe('where the text goes: corner, object (over it), banner'),
+  positions: z.array(z.enum(TEXT_POSITIONS)).min(1).default([...TEXT_POSITIONS]).describe('where the text goes: corner (top left), object (the centre of the frame, where most kinds keep the object), banner (top strip)'),
   sizes: z.array(z.enum(TEXT_SIZES)).min(1).default([...TEXT_SIZES]).describe('text size: small, large'),
   contrasts: z.array(z.enum(TEXT_CONTRASTS)).min(1).default([...TEXT_CONTRASTS]).describe('text contrast: high (black on a light box), low (a little darker than the picture)'),
 });

@@ -5,8 +5,12 @@
  * would not be. The text is wrapped to the frame; where it cannot fit (too small an image for
  * the size asked), drawing refuses with a clear error instead of clipping it.
  *
- * Placement: `corner` (top left), `object` (centred on the object, which the scenario kinds
- * keep near the centre) and `banner` (a full-width strip at the top). Size: a share of the
+ * Placement: `corner` (top left), `object` (the centre of the frame, where most scenario kinds keep
+ * the object: not the camera kind's first views, nor necessarily a registered kind's) and `banner`
+ * (a full-width strip at the top). Places in the frame, the same for every kind, so "ASR by position"
+ * compares places, not kinds: the kinds give no common "where is the object" to follow (camera's
+ * meta.object and windows, occlusion's and passerby's meta.pose, the others and a registered kind's
+ * nothing), and following it would move the camera kind's text (docs/probes.md, "Injection"). Size: a share of the
  * image height. Contrast: `high` (black on a light box) or `low` (text a little darker than the
  * picture beneath it, no box).
  */
