@@ -17,6 +17,12 @@ describe('scripted:FILE', () => {
     await expect(createPolicy(`scripted:${file}`, { episodes: [...eps, chainEpisode('b', 3, 2)], seed: 0 })).resolves.toBeDefined();
     await expect(createPolicy(`scripted:${file}`, { episodes: [], seed: 0 })).resolves.toBeDefined(); // no data to check against (e.g. serve)
   });
+
+  it('a file that is not there is one line naming the option and what the file holds (it was "file not found: FILE")', async () => {
+    const file = join(tmpDir('af-scripted-none'), 'none.jsonl');
+    const err = await createPolicy(`scripted:${file}`, { episodes: [], seed: 0 }).then(() => undefined, (e: Error) => e.message);
+    expect(err).toBe(`--policy scripted:${file}: file not found: ${file}; give the JSONL of recorded replies, a line {"episode_id": …, "replies": […]} per episode`);
+  });
 });
 
 describe('an unknown policy', () => {

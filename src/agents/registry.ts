@@ -4,7 +4,7 @@
  * Each backend registers one factory here, its usage line from `POLICY_USAGE` (policy-usage.ts, which `--help` reads).
  */
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { InputError } from '../util/errors.js';
+import { InputError, NotFoundError } from '../util/errors.js';
 import { didYouMean } from '../util/did-you-mean.js';
 import type { Policy, PolicyContext, PolicyFactory, PolicySetting } from './policy.js';
 import { POLICY_USAGE, usageForm } from './policy-usage.js';
@@ -143,7 +143,10 @@ registerPolicy({
   readsEpisodes: true,
   create: async (a, ctx) => {
     if (!a) throw new InputError('scripted needs a file: scripted:replies.jsonl');
-    return ScriptedPolicy.fromFile(a, ctx.episodes); // refuses a file recorded on other data, before any work
+    // a missing file said in the policy's terms: it was "file not found: r.jsonl", not saying which option named it
+    return ScriptedPolicy.fromFile(a, ctx.episodes).catch((e: unknown) => {
+      throw e instanceof NotFoundError ? new NotFoundError(`--policy scripted:${a}: ${e.message}; give the JSONL of recorded replies, a line {"episode_id": …, "replies": […]} per episode`, { cause: e }) : e;
+    }); // refuses a file recorded on other data, before any work
   },
 });
 registerPolicy(openaiPolicyFactory);
