@@ -35,6 +35,7 @@ const NOT_READ: Record<string, string> = {
   '{"path": "images/….png"}': "an episode's view (README's episode format; the suite reader's tests)",
   '{"0": 1}': "an episode's steps.next (README's episode format)",
   '{}': 'an empty object in prose (no next view; an empty reset)',
+  '{"resumed": 74, "of": 74}': "a part's entry of a probe's --json resumedParts (output, not input; src/cli/probe.test.ts reads it)",
   '[]': 'an empty list in prose (a falsy session_id)',
   '["text"]': "OpenAI's modalities, a request field serve refuses otherwise",
   '["\\n\\n"]': "lmms-eval's default until",

@@ -43,6 +43,7 @@ describe("the library's calls check their arguments first", () => {
     expect(await refusal(bad({ episodes: 3 }), 'BAD_INPUT')).toMatch(/^evaluate\(\): episodes must be a list of episodes .* \(got 3\)$/);
     expect(await refusal(bad({ out: 5 }), 'BAD_INPUT')).toBe('evaluate(): out must be a non-empty string (got 5)');
     expect(await refusal(bad({ batchSize: 0 }), 'BAD_INPUT')).toBe('evaluate(): batchSize must be a whole number, at least 1 (got 0)');
+    expect(await refusal(bad({ notice: 'stderr' }), 'BAD_INPUT')).toMatch(/^evaluate\(\): notice must be a function .* \(got "stderr"\)$/);
     expect(await refusal(() => evaluate(undefined as never), 'BAD_INPUT')).toMatch(/^evaluate\(\): give one options object, \{ episodes, loader, policy, modes, out\? \} \(got undefined\)$/);
     // the options it knows, as before
     expect((await evaluate({ ...good, batchSize: 4, showProgress: false })).summaries.proactive?.accuracy).toBe(1);

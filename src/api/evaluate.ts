@@ -33,6 +33,7 @@ const OPTIONS = {
   showProgress: true,
   signal: true,
   summaryExtra: true,
+  notice: true,
 } as const satisfies Record<keyof EvaluateOptions, true>;
 
 export async function evaluate(o: EvaluateOptions): Promise<EvaluateResult> {
@@ -69,4 +70,5 @@ function checkEvaluateOptions(o: unknown): asserts o is EvaluateOptions {
   for (const flag of ['overwrite', 'sample', 'showProgress'] as const) {
     if (opts[flag] !== undefined && typeof opts[flag] !== 'boolean') refuse(CALL, flag, 'true or false', opts[flag]);
   }
+  if (opts.notice !== undefined && typeof opts.notice !== 'function') refuse(CALL, 'notice', 'a function given each line for the user (default: stderr)', opts.notice);
 }
