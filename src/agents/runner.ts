@@ -34,6 +34,19 @@ export class RunAborted extends AskfirstError {
   }
 }
 
+/**
+ * A policy whose `act` returned another number of replies than it was given observations: the policy's fault, not
+ * askfirst's (a user's own `Policy`, a plugin's), so BAD_INPUT with what is due, as serve's batcher says it
+ * (server/openai/batcher.ts), not INTERNAL ("a bug: please report").
+ */
+function wrongReplyCount(policy: Policy, got: number, due: number): AskfirstError {
+  const n = (k: number, one: string, many: string) => `${k} ${k === 1 ? one : many}`;
+  return new AskfirstError(
+    'BAD_INPUT',
+    `policy ${policy.name} returned ${n(got, 'reply', 'replies')} for ${n(due, 'observation', 'observations')}: its act() must return one reply per observation, in their order (a fault of the policy, not of askfirst)`,
+  );
+}
+
 /** Play every episode (minus `skip`) to the end; returns the records in input order. */
 export async function runEpisodes(
   episodes: readonly SuiteEpisode[],
@@ -90,7 +103,7 @@ export async function playEpisodes(
     );
     const replies = await policy.act(obs, actOpts);
     if (replies.length !== active.length) {
-      throw new AskfirstError('INTERNAL', `policy ${policy.name} returned ${replies.length} replies for ${active.length} observations`);
+      throw wrongReplyCount(policy, replies.length, active.length);
     }
     const still: typeof active = [];
     for (let i = 0; i < active.length; i++) {
@@ -146,7 +159,7 @@ async function runPipelined(
         const { viewRef, ...rest } = s.observe();
         const obs: Observation = { ...rest, image: await opts.loader(viewRef, rest.episodeId) };
         const replies = await policy.act([obs], act);
-        if (replies.length !== 1) throw new AskfirstError('INTERNAL', `policy ${policy.name} returned ${replies.length} replies for 1 observation`);
+        if (replies.length !== 1) throw wrongReplyCount(policy, replies.length, 1);
         s.step(replies[0].reply, replies[0].cause);
       }
       counted.finished++;
