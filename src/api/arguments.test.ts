@@ -5,7 +5,7 @@
  * letter, `evaluate({ outdir })` and `generateSuite({ episode: 2 })` dropped the option unread (70 episodes per kind),
  * `createPolicy('oracle')` and `loadData()` failed with a TypeError from inside the package.
  */
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as askfirst from './index.js';
@@ -66,5 +66,20 @@ describe("the library's calls check their arguments first", () => {
     expect(await refusal(() => writeSuite(5 as never, []), 'BAD_INPUT')).toBe('writeSuite(): dir must be a non-empty string (got 5)');
     expect(await refusal(() => writeSuite(join(root, 's'), 5 as never), 'BAD_INPUT')).toMatch(/^writeSuite\(\): episodes must be the episodes to write .* \(got 5\)$/);
     expect(readdirSync(root)).toEqual([]); // nothing written
+  });
+
+  it("loadData's errors about the data name its spec and options, not the CLI's --data and --kinds", async () => {
+    const root = tmpDir('askfirst-api-load-data');
+    const missing = join(root, 'none');
+    // before: "--data: no directory at …", a flag the library has none of
+    expect(await refusal(() => loadData(missing), 'NOT_FOUND')).toBe(`loadData(): no directory at ${missing}`);
+    writeFileSync(join(root, 'f.txt'), 'x');
+    expect(await refusal(() => loadData(join(root, 'f.txt')), 'BAD_INPUT')).toBe(`loadData(): spec ${JSON.stringify(join(root, 'f.txt'))} is a file; give the folder that holds it (here: ${root})`);
+    expect(await refusal(() => loadData('suite:'), 'BAD_INPUT')).toBe('loadData(): spec "suite:" names no folder; give suite:DIR (the folder of the data)');
+    mkdirSync(join(root, 'up'));
+    await writeSuite(join(root, 'up', 'test'), generateSuite({ episodes: 1, seed: 0, kinds: ['camera'], size: 32 }));
+    expect(await refusal(() => loadData(join(root, 'up')), 'BAD_INPUT')).toMatch(/^loadData\(\): spec ".*up": found neither .* \(it holds test\/, which does\): call loadData\(".*test"\)$/);
+    expect(await refusal(() => loadData(join(root, 'up', 'test'), { kinds: ['cammera'] }), 'BAD_INPUT')).toBe(`loadData(): kinds: cammera not in ${join(root, 'up', 'test')} (it has: camera)`);
+    expect((await loadData(join(root, 'up', 'test'))).episodes).toHaveLength(1);
   });
 });

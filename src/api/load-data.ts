@@ -1,12 +1,16 @@
 /**
  * The library's `loadData` (docs/library.md): suite/open.ts's, after checking its arguments (api/arguments.ts): a spec
  * that is not a string (`loadData()` failed with Node's 'The "path" argument must be of type string') or an option it
- * does not know is refused in one line saying what to give.
+ * does not know is refused in one line saying what to give; the data's own errors name the call's spec and options, not
+ * the CLI's `--data` and `--kinds` (suite/open.ts DataNaming).
  */
-import { loadData as loadSpec, type DataOptions, type LoadedData } from '../suite/open.js';
+import { loadData as loadSpec, type DataNaming, type DataOptions, type LoadedData } from '../suite/open.js';
 import { checkOptions, checkString, refuse } from './arguments.js';
 
 const CALL = 'loadData()';
+
+/** How the data's errors name the call's spec and options (they said `--data: no directory at …`, a flag it has none of). */
+const LIBRARY: DataNaming = { call: CALL, spec: (s) => `${CALL}: spec ${JSON.stringify(s)}`, kinds: `${CALL}: kinds`, give: (s) => `call loadData(${JSON.stringify(s)})` };
 
 /** Every option DataOptions has (the compiler keeps this in step with it). */
 const OPTIONS = { kinds: true, limit: true, progress: true } as const satisfies Record<keyof DataOptions, true>;
@@ -18,5 +22,5 @@ export async function loadData(spec: string, opts: DataOptions = {}): Promise<Lo
   if (o.kinds !== undefined && !(Array.isArray(o.kinds) && o.kinds.every((k) => typeof k === 'string'))) refuse(CALL, 'kinds', 'a list of kind names', o.kinds);
   if (o.limit !== undefined && !(Number.isInteger(o.limit) && (o.limit as number) >= 1)) refuse(CALL, 'limit', 'a whole number, at least 1', o.limit);
   if (o.progress !== undefined && typeof o.progress !== 'boolean') refuse(CALL, 'progress', 'true or false', o.progress);
-  return loadSpec(spec, opts);
+  return loadSpec(spec, opts, LIBRARY);
 }

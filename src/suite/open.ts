@@ -21,6 +21,24 @@ import { DataError, InputError, NotFoundError } from '../util/errors.js';
 import { linkTrouble } from '../util/fs-errors.js';
 import { shellQuote } from '../util/shell-quote.js';
 
+/**
+ * How an error about the data names what the caller gave: the CLI's `--data` and `--kinds` (CLI_DATA), or a library
+ * call's spec and options (api/load-data.ts: `loadData(): spec "…"`, not a flag the library has none of).
+ */
+export interface DataNaming {
+  /** What a message about the whole spec begins with: `--data`, `loadData()`. */
+  call: string;
+  /** The spec (or its folder) as the message names it: `--data DIR`, `loadData(): spec "DIR"`. */
+  spec: (s: string) => string;
+  /** The kinds option: `--kinds`, `loadData(): kinds`. */
+  kinds: string;
+  /** What to do to read the data at `s` instead: `give --data DIR`, `call loadData("DIR")`. */
+  give: (s: string) => string;
+}
+
+/** The CLI's naming (every command's `--data`). */
+export const CLI_DATA: DataNaming = { call: '--data', spec: (s) => `--data ${s}`, kinds: '--kinds', give: (s) => `give --data ${shellQuote(s)}` };
+
 export interface LoadedData {
   episodes: SuiteEpisode[];
   loader: ViewLoader;
@@ -34,8 +52,8 @@ export interface LoadedData {
  * `progress`: bars while the data is read (default off): an askfirst suite's episodes.jsonl read and its images checked
  * (readSuite), or ProactiveBench's files read and their images checked (loadProactiveBench).
  */
-export async function loadData(spec: string, opts: DataOptions = {}): Promise<LoadedData> {
-  const { format, dir } = dataSpec(spec);
+export async function loadData(spec: string, opts: DataOptions = {}, naming: DataNaming = CLI_DATA): Promise<LoadedData> {
+  const { format, dir } = dataSpec(spec, naming);
   let skipped: SkippedEntry[] = [];
   let episodes: SuiteEpisode[];
   if (format === 'suite') episodes = await readSuite(dir, { progress: opts.progress });
@@ -43,7 +61,7 @@ export async function loadData(spec: string, opts: DataOptions = {}): Promise<Lo
   skipped = chosenSkipped(skipped, opts);
   const chosen = chooser(opts);
   episodes = episodes.filter(chosen);
-  checkChosen(dir, format, opts, new Set([...chosen.kinds, ...skipped.map((s) => s.kind)]), episodes.length, skipped);
+  checkChosen(dir, format, opts, new Set([...chosen.kinds, ...skipped.map((s) => s.kind)]), episodes.length, skipped, naming);
   const loader = format === 'suite' ? createViewLoader(dir) : directoryViewLoader(dir);
   return { episodes, loader, format, dir, skipped };
 }
@@ -299,16 +317,16 @@ function chooser(opts: DataOptions): ((e: Pick<SuiteEpisode, 'kind'>) => boolean
 }
 
 /** Refuse a --kinds the data does not have, and data of which no episode is chosen (`count`), in one line each. */
-function checkChosen(dir: string, format: LoadedData['format'], opts: DataOptions, known: ReadonlySet<string>, count: number, skipped: readonly SkippedEntry[]): void {
+function checkChosen(dir: string, format: LoadedData['format'], opts: DataOptions, known: ReadonlySet<string>, count: number, skipped: readonly SkippedEntry[], naming: DataNaming = CLI_DATA): void {
   if (opts.kinds?.length) {
     const unknown = [...new Set(opts.kinds)].filter((k) => !known.has(k));
-    if (unknown.length) throw new InputError(`--kinds: ${unknown.join(', ')} not in ${dir} (it has: ${[...known].sort().join(', ')})`);
+    if (unknown.length) throw new InputError(`${naming.kinds}: ${unknown.join(', ')} not in ${dir} (it has: ${[...known].sort().join(', ')})`);
   }
   if (!count && !skipped.length) {
-    throw new DataError(`--data ${dir}: it holds no episodes (${format === 'suite' ? 'episodes.jsonl is empty' : 'every entry was filtered out'}); generate some with \`askfirst suite generate --out ${shellQuote(dir)}\``);
+    throw new DataError(`${naming.spec(dir)}: it holds no episodes (${format === 'suite' ? 'episodes.jsonl is empty' : 'every entry was filtered out'}); generate some with \`askfirst suite generate --out ${shellQuote(dir)}\``);
   }
   if (!count && skipped.length) {
-    throw new DataError(`--data ${dir}: none of its entries could be read (${skipped.length} skipped), e.g.:\n  ${skipped.slice(0, 3).map((s) => s.reason).join('\n  ')}`);
+    throw new DataError(`${naming.spec(dir)}: none of its entries could be read (${skipped.length} skipped), e.g.:\n  ${skipped.slice(0, 3).map((s) => s.reason).join('\n  ')}`);
   }
 }
 
@@ -334,7 +352,7 @@ function holdsData(dir: string): boolean {
  * reads as such — it suggested generating a suite into it, which `suite generate` then refused (the folder holds eval's
  * results) —, and so is a folder inside that holds the data (ProactiveBench's download, whose test/ holds it).
  */
-function noDataHint(dir: string): string {
+function noDataHint(dir: string, naming: DataNaming): string {
   // a symlink to a folder is one (`data/suite -> /mnt/suites/v1`: it was shown as `suite` and never looked into); a dangling
   // or looping one, or one not to be followed, is not
   const isFolder = (e: Dirent) => {
@@ -353,32 +371,32 @@ function noDataHint(dir: string): string {
   if (shown.every((n) => n === MANIFEST_FILE || n === `${IMAGES_DIR}/`)) return `; generate one with \`askfirst suite generate --out ${shellQuote(dir)}\``;
   // the folder above the data (ProactiveBench's download, whose test/ holds it): name the folder that does
   const inside = shown.filter((n) => n.endsWith('/')).map((n) => join(dir, n.slice(0, -1))).find(holdsData);
-  if (inside) return ` (it holds ${basename(inside)}/, which does): give --data ${shellQuote(inside)}`;
+  if (inside) return ` (it holds ${basename(inside)}/, which does): ${naming.give(inside)}`;
   const some = shown.length > 4 ? `${shown.slice(0, 4).join(', ')}, …` : shown.join(', ');
   return ` (it holds ${some}); give the folder of a suite (askfirst suite generate's --out) or of ProactiveBench's data`;
 }
 
 /** A `--data` spec's format and folder (its files tell the format when the spec names none); throws when it names no data. */
-export function dataSpec(spec: string): { format: LoadedData['format']; dir: string } {
+export function dataSpec(spec: string, naming: DataNaming = CLI_DATA): { format: LoadedData['format']; dir: string } {
   let format: LoadedData['format'] | null = null;
   let dir = spec;
   const m = /^(suite|proactivebench):(.*)$/.exec(spec);
   if (m) {
     format = m[1] as LoadedData['format'];
     dir = m[2];
-    if (!dir) throw new InputError(`--data ${spec} names no folder; give ${spec}DIR (the folder of the data)`);
+    if (!dir) throw new InputError(`${naming.spec(spec)} names no folder; give ${spec}DIR (the folder of the data)`);
   }
-  if (existsSync(dir) && statSync(dir).isFile()) throw new InputError(`--data ${dir} is a file; give the folder that holds it (here: ${dirname(dir)})`);
+  if (existsSync(dir) && statSync(dir).isFile()) throw new InputError(`${naming.spec(dir)} is a file; give the folder that holds it (here: ${dirname(dir)})`);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     // `file:X`, `pb:X`: a prefix askfirst does not read, said as such (it was "no directory at file:X"); one letter is a drive (C:)
     const prefix = m ? null : /^([A-Za-z][\w+.-]+):/.exec(spec);
-    if (prefix && !linkNote(dir)) throw new InputError(`--data ${spec}: there is no folder of that name, and "${prefix[1]}:" is no prefix askfirst reads; give suite:DIR (askfirst's format), proactivebench:DIR (ProactiveBench's layout), or the folder alone (its files tell which)`);
-    throw new NotFoundError(`--data: no directory at ${dir}${linkNote(dir)}`);
+    if (prefix && !linkNote(dir)) throw new InputError(`${naming.spec(spec)}: there is no folder of that name, and "${prefix[1]}:" is no prefix askfirst reads; give suite:DIR (askfirst's format), proactivebench:DIR (ProactiveBench's layout), or the folder alone (its files tell which)`);
+    throw new NotFoundError(`${naming.call}: no directory at ${dir}${linkNote(dir)}`);
   }
   if (!format) {
     if (existsSync(join(dir, EPISODES_FILE))) format = 'suite';
     else if (readdirSync(dir).some((f) => f.endsWith(PB_SUFFIX))) format = 'proactivebench';
-    else throw new InputError(`--data ${dir}: found neither episodes.jsonl (askfirst suite) nor *${PB_SUFFIX} (ProactiveBench)${noDataHint(dir)}`);
+    else throw new InputError(`${naming.spec(dir)}: found neither episodes.jsonl (askfirst suite) nor *${PB_SUFFIX} (ProactiveBench)${noDataHint(dir, naming)}`);
   }
   return { format, dir };
 }
