@@ -52,6 +52,9 @@ describe("the library's calls check their arguments first", () => {
   it('generateSuite refuses an unknown option and names a bad one as the call spells it', async () => {
     expect(await refusal(() => generateSuite({ episode: 2 } as never), 'BAD_INPUT')).toBe('generateSuite(): unknown option "episode" (Did you mean episodes?); the options: episodes, kinds, seed, size, controlShare');
     expect(await refusal(() => generateSuite({ episodes: 1, controlShare: 2 }), 'BAD_CONFIG')).toBe('generateSuite(): controlShare: must be at most 1 (got 2)'); // was "control-share", the CLI's setting
+    // was "give at least one value, comma-separated", the command line's words
+    expect(await refusal(() => generateSuite({ kinds: 'camera' } as never), 'BAD_CONFIG')).toBe('generateSuite(): kinds: must be a list, not one string: pass ["camera"] (got "camera")');
+    expect(await refusal(() => generateSuite({ kinds: 'camera, hidden' } as never), 'BAD_CONFIG')).toBe('generateSuite(): kinds: must be a list, not one string: pass ["camera", "hidden"] (got "camera, hidden")');
     expect(generateSuite({ episodes: 1, kinds: ['camera'], size: 32 })).toHaveLength(1);
   });
 

@@ -1,7 +1,8 @@
 /**
  * The library's `generateSuite` (docs/library.md): suite/generate.ts's, after refusing an option it does not know
  * (`{ episode: 2 }` was dropped unread: a suite of the default 70 episodes per kind) and naming a bad field as the call
- * spells it (`controlShare`, not the CLI setting `control-share`), in one line (api/arguments.ts).
+ * spells it (`controlShare`, not the CLI setting `control-share`), in one line (api/arguments.ts), worded for code (`kinds`
+ * as one string: pass a list, not the command line's "comma-separated").
  */
 import { generateSuite as generateEpisodes } from '../suite/generate.js';
 import type { SuiteConfig } from '../suite/suite-config.js';
@@ -23,7 +24,7 @@ export function generateSuite(config: Partial<SuiteConfig> = {}, onEpisode?: (ep
     return generateEpisodes(config, onEpisode);
   } catch (e) {
     if (!(e instanceof InvalidConfigError)) throw e;
-    const described = e.describe((path) => path.map(String).join('.'), `${CALL}: invalid options`);
+    const described = e.describe((path) => path.map(String).join('.'), `${CALL}: invalid options`, { inCode: true });
     throw new ConfigError(e.issues.length === 1 ? `${CALL}: ${described}` : described, { cause: e });
   }
 }

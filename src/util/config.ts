@@ -24,7 +24,10 @@ export function resolveConfig<S extends AnyObjectSchema>(schema: S, partial: unk
       if (i.path.length > 0 && value === undefined) return { path: i.path, message: 'required, but not given' }; // any check fails on a value not given (an enum's too)
       // a value not among an enum's: commander's "(Did you mean …?)" when one is close (`--kinds occluson`)
       const suggestion = i.code === 'invalid_value' && typeof value === 'string' ? didYouMean(value, i.values.map(String)) : '';
-      return { path: i.path, message: value === undefined || i.code === 'custom' ? i.message : `${i.message} (got ${shown(value)})${suggestion}` };
+      const message = value === undefined || i.code === 'custom' ? i.message : `${i.message} (got ${shown(value)})${suggestion}`;
+      // one string where a list goes: the CLI splits a flag's value at commas, a caller in code passes a list
+      if (i.code === 'invalid_type' && i.expected === 'array' && typeof value === 'string') return { path: i.path, message, inCode: `must be a list, not one string: pass [${value.split(',').map((v) => JSON.stringify(v.trim())).join(', ')}] (got ${shown(value)})` };
+      return { path: i.path, message };
     }),
   );
 }
@@ -39,6 +42,8 @@ export const settingName: FieldNamer = (path) => (path.length ? path.map((k) => 
 export interface ConfigIssue {
   path: readonly PropertyKey[];
   message: string | ((name: (key: string) => string) => string);
+  /** The message for a caller in code (a library call's options), where `message` speaks of the command line. */
+  inCode?: string;
 }
 
 /**
@@ -54,9 +59,12 @@ export class InvalidConfigError extends ConfigError {
     this.issues = issues;
   }
 
-  /** The message with every field named by `name`: one problem on one line, several under `title`. */
-  describe(name: FieldNamer, title: string): string {
-    return formatIssues(title, this.issues, name, true);
+  /**
+   * The message with every field named by `name`: one problem on one line, several under `title`; `inCode`: worded for a
+   * caller in code (api/generate-suite.ts: "pass [\"camera\"]", not the command line's "comma-separated").
+   */
+  describe(name: FieldNamer, title: string, opts: { inCode?: boolean } = {}): string {
+    return formatIssues(title, opts.inCode ? this.issues.map((i) => (i.inCode === undefined ? i : { ...i, message: i.inCode })) : this.issues, name, true);
   }
 }
 
