@@ -85,4 +85,18 @@ describe("the library's calls check their arguments first", () => {
     expect(await refusal(() => loadData(join(root, 'up', 'test'), { kinds: ['cammera'] }), 'BAD_INPUT')).toBe(`loadData(): kinds: cammera not in ${join(root, 'up', 'test')} (it has: camera)`);
     expect((await loadData(join(root, 'up', 'test'))).episodes).toHaveLength(1);
   });
+
+  it('summarize, intervalSummary and pngDataUrl refuse an argument of the wrong shape in one line', async () => {
+    // before: "records is not iterable" and Node's RangeError, from inside the package
+    expect(await refusal(() => askfirst.summarize(5 as never), 'BAD_INPUT')).toBe("summarize(): records must be a list of episode records (evaluate()'s records, or the lines of a results.jsonl) (got 5)");
+    expect(await refusal(() => askfirst.intervalSummary({} as never), 'BAD_INPUT')).toMatch(/^intervalSummary\(\): records must be a list of episode records .* \(got an object\)$/);
+    expect(await refusal(() => askfirst.summarize([null] as never), 'BAD_INPUT')).toBe('summarize(): records[0] must be an episode record, an object (got null)');
+    expect(await refusal(() => askfirst.pngDataUrl({ width: 2 } as never), 'BAD_INPUT')).toBe('pngDataUrl(): image.height must be a whole number, at least 1 (got undefined)');
+    expect(await refusal(() => askfirst.pngDataUrl({ width: 2, height: 1, data: new Uint8Array(5) }), 'BAD_INPUT')).toBe('pngDataUrl(): image.data holds 5 bytes; width × height × 3 (RGB) is 6 (2 × 1 × 3)');
+    expect(await refusal(() => askfirst.pngDataUrl(undefined as never), 'BAD_INPUT')).toBe('pngDataUrl(): image must be an RGBImage { width, height, data } (got undefined)');
+    // what they did before, still
+    expect(askfirst.pngDataUrl({ width: 2, height: 1, data: new Uint8Array(6) })).toMatch(/^data:image\/png;base64,iVBOR/);
+    expect(askfirst.summarize([]).episodes).toBe(0);
+    expect(askfirst.intervalSummary([]).byKind).toEqual({});
+  });
 });

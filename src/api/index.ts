@@ -28,13 +28,14 @@ export type { Episode, EpisodeRecord, EvalMode, Outcome } from '../episode/types
 export { createPolicy } from './create-policy.js'; // checks its arguments first
 export type { ActOptions, Observation, Policy, PolicyContext, PolicyReply } from '../agents/policy.js';
 export type { RGBImage } from '../scenes/image.js';
-export { pngDataUrl } from '../scenes/png.js';
+export { pngDataUrl } from './png-data-url.js'; // checks its image first
 
 // Evaluation and metrics
 export { evaluate } from './evaluate.js'; // checks its options first; with `out`: refuses another command's folder, as askfirst eval does
 export type { EvaluateOptions, EvaluateResult } from '../eval/evaluate.js';
-export { gapClosed, MIN_GAP_EPISODES, summarize, type Metrics, type Summary } from '../episode/metrics.js';
-export { intervalSummary, type IntervalSummary } from '../eval/intervals.js';
+export { gapClosed, MIN_GAP_EPISODES, type Metrics, type Summary } from '../episode/metrics.js';
+export { summarize, intervalSummary } from './summaries.js'; // check their records first
+export type { IntervalSummary } from '../eval/intervals.js';
 
 // Errors (each has a machine-readable `code`; the message says what to fix)
 export { AskfirstError } from '../util/errors.js';

@@ -1,0 +1,31 @@
+/**
+ * The library's `summarize` and `intervalSummary` (docs/library.md): episode/metrics.ts's and eval/intervals.ts's, after
+ * checking their one argument (api/arguments.ts): `summarize(5)` or `intervalSummary({})` threw "records is not
+ * iterable" from inside the package; now one line naming the call and what to give.
+ */
+import { summarize as summarizeRecords, type Summary } from '../episode/metrics.js';
+import type { EpisodeRecordCore } from '../episode/types.js';
+import { intervalSummary as intervalsOf, type IntervalSummary } from '../eval/intervals.js';
+import { given, refuse } from './arguments.js';
+import { InputError } from '../util/errors.js';
+
+const RECORDS = "a list of episode records (evaluate()'s records, or the lines of a results.jsonl)";
+
+/** `records` as a list of objects, else a refusal naming `call`. */
+function checkRecords(call: string, records: unknown): void {
+  if (!Array.isArray(records)) refuse(call, 'records', RECORDS, records);
+  const bad = records.findIndex((r) => r === null || typeof r !== 'object' || Array.isArray(r));
+  if (bad >= 0) throw new InputError(`${call}: records[${bad}] must be an episode record, an object (got ${given(records[bad])})`);
+}
+
+/** The metrics of `records`, overall and per kind (episode/metrics.ts). */
+export function summarize(records: readonly EpisodeRecordCore[]): Summary {
+  checkRecords('summarize()', records);
+  return summarizeRecords(records);
+}
+
+/** The 95 % intervals of `records`' rates, overall and per kind (eval/intervals.ts). */
+export function intervalSummary(records: readonly EpisodeRecordCore[]): IntervalSummary {
+  checkRecords('intervalSummary()', records);
+  return intervalsOf(records);
+}
