@@ -235,7 +235,7 @@ describe('demo --fresh over an earlier demo', () => {
     await expect(runDemo({ out, quick: true, fresh: true, progress: false, reportTo: [] }, log)).rejects.toBe(broke);
     expect(said[0]).toMatch(/^demo: --fresh: the earlier demo's results.json, report.html, MODEL_CARD.md in .* moved to/);
     expect(folder()).toEqual(before); // its summary back, the older copy too, and no run.json of the demo that failed
-    expect(readdirSync(join(out, 'supervised'))).toEqual([]); // the stage it began has no settings of it either (startDemoSupervised)
+    expect(existsSync(join(out, 'supervised'))).toBe(false); // nor the stage it began: its settings put back, the folder made for them gone (was: an empty supervised/)
   });
 
   it('a summary that cannot be set aside (a folder in the way) is refused before any work, leaving the earlier demo as it was: summary and run.json', async () => {

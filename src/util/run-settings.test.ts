@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
@@ -108,5 +108,30 @@ describe('run.json of an older or newer askfirst, or damaged', () => {
     kept(dir, now);
     expect(() => keepRunSettings(dir, { ...now, data: 'suite' }, { ...opts, known })).toThrow(/started with other settings: --data \(none\) → suite; .*Resume with its settings/);
     keepRunSettings(dir, now, { ...opts, known });
+  });
+});
+
+describe('keepRunSettings undo', () => {
+  const opts = { run: 'demo supervised', resuming: false, startOver: '' };
+
+  it('removes the folders it made for run.json (was: an empty supervised/ left by a demo that failed before any checkpoint)', () => {
+    const root = tmpDir('askfirst-run-settings-undo');
+    const dir = join(root, 'out', 'supervised');
+    keepRunSettings(dir, { seed: 1 }, opts).undo();
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('keeps a folder that was there, or that holds something written since', () => {
+    const root = tmpDir('askfirst-run-settings-undo');
+    mkdirSync(join(root, 'out'));
+    const kept = keepRunSettings(join(root, 'out', 'supervised'), { seed: 1 }, opts);
+    writeFileSync(join(root, 'out', 'supervised', 'train.log'), 'begun\n');
+    kept.undo();
+    expect(readdirSync(join(root, 'out', 'supervised'))).toEqual(['train.log']);
+    const there = join(root, 'there');
+    mkdirSync(there);
+    keepRunSettings(there, { seed: 1 }, opts).undo();
+    expect(existsSync(there)).toBe(true);
+    expect(readdirSync(there)).toEqual([]);
   });
 });

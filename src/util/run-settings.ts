@@ -6,8 +6,8 @@
  * `--seed`); what may change on a resume (progress, logging, checkpointing, a time limit) is left out by the caller,
  * and a budget (`--steps`, `--updates`) may grow but not shrink.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { kebab } from './config.js';
 import { ConfigError, DataError } from './errors.js';
@@ -220,9 +220,30 @@ export function keepRunSettings(dir: string, settings: Readonly<Record<string, u
   const file = join(dir, RUN_SETTINGS_FILE);
   const { inFile, unchecked } = checkRun(dir, settings, opts);
   const previous = existsSync(file) ? readFileSync(file) : null;
+  const made = foldersToMake(dir);
   const kept = withoutEarlier(inFile ? keptKnown(inFile.settings, settings) : settings);
   writeFileAtomicSync(file, `${JSON.stringify({ ...formatFields(RUN_SETTINGS_FORMAT), ...({ run: opts.run, settings: kept } satisfies KeptSettings) }, null, 2)}\n`);
-  return { undo: () => (previous ? writeFileAtomicSync(file, previous) : rmSync(file, { force: true })), ...(unchecked ? { unchecked } : {}) };
+  const undo = () => {
+    if (previous) return writeFileAtomicSync(file, previous);
+    rmSync(file, { force: true });
+    removeEmpty(made);
+  };
+  return { undo, ...(unchecked ? { unchecked } : {}) };
+}
+
+/** The folders writing into `dir` makes: it and those of its parents not there yet, deepest first. */
+function foldersToMake(dir: string): string[] {
+  const made: string[] = [];
+  for (let d = resolve(dir); !existsSync(d) && dirname(d) !== d; d = dirname(d)) made.push(d);
+  return made;
+}
+
+/** Remove `folders` (deepest first) while each is empty: what was made for a run.json put back, and nothing since. */
+function removeEmpty(folders: readonly string[]): void {
+  for (const d of folders) {
+    if (!existsSync(d) || readdirSync(d).length) return;
+    rmdirSync(d);
+  }
 }
 
 /**
@@ -301,7 +322,8 @@ export interface KeptRun {
   unchecked?: Unchecked;
   /**
    * Put back the run.json that was there before (or none): for a run that failed before it wrote anything, so a run
-   * it was to replace (--overwrite) keeps the settings it was trained under.
+   * it was to replace (--overwrite) keeps the settings it was trained under. The folders keepRunSettings made for it are
+   * removed again while empty: nothing is left that was not there.
    */
   undo(): void;
 }
