@@ -78,6 +78,19 @@ describe('setAsideSummary: a --fresh demo moves the earlier summary aside', () =
     }
   });
 
+  it('a folder named like a summary file: refused in one line naming it, nothing moved (was: moved aside as the earlier summary)', () => {
+    const out = tmpDir('askfirst-fresh-summary');
+    writeFileSync(join(out, 'report.html'), "the earlier demo's report.html");
+    mkdirSync(join(out, 'results.json'));
+    writeFileSync(join(out, 'results.json', 'mine.txt'), 'not a summary');
+    const before = contents(out);
+    expect(() => setAsideSummary(out, () => {})).toThrow(
+      `${join(out, 'results.json')} is a folder, not the earlier demo's results.json: --fresh sets only files aside (to *.replaced.*); move or rename it, then run again`,
+    );
+    expect(contents(out)).toEqual(before);
+    expect(readFileSync(join(out, 'results.json', 'mine.txt'), 'utf8')).toBe('not a summary');
+  });
+
   it('no step leaves a third generation on disk (was: the older copy sat under *.replaced.replaced.* until settled, and a SIGKILL left it); put back byte for byte', () => {
     for (const settle of ['putBack', 'drop', 'fail'] as const) {
       const out = earlierSummary(true);

@@ -8,7 +8,7 @@
  * setAside; one too large to keep so is refused in one line, MAX_REMEMBERED_BYTES).
  * `demo --seeds … --fresh` sets its earlier aggregate.json and aggregate.html aside the same way (seeds.ts runSeeds).
  */
-import { existsSync, lstatSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MODEL_CARD_FILE, REPORT_FILE, RESULTS_FILE } from '../report/results-io.js';
 import { DataError } from '../util/errors.js';
@@ -64,14 +64,19 @@ const MiB = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
  * (`whose`: "demo", the run they are of). The bytes, permissions and times of a copy an earlier --fresh run set aside
  * (replacedName(f)) are kept in memory before it is renamed over, and written back (atomically) by putBack: putting back
  * restores the folder as it was. Killed before it settles, the folder holds f's copy under replacedName(f), and the older
- * copy is gone, as `drop` would leave it; no third name is ever written. A copy above MAX_REMEMBERED_BYTES, or a name in
- * the way that is no file (a folder), is refused before anything moves, and a rename that fails puts back what moved before
+ * copy is gone, as `drop` would leave it; no third name is ever written. A copy above MAX_REMEMBERED_BYTES, a name in
+ * the way that is no file (a folder), or a folder under one of `files`' names, is refused before anything moves, and a rename that fails puts back what moved before
  * it, so a failure leaves `out` as it was. A LEFTOVER third name (leftoverName) is said in a line and removed by `drop`.
  */
 export function setAside(out: string, files: readonly string[], log: (s: string) => void, whose: string): SetAside {
   const at = (f: string) => join(out, f);
   const st = (name: string) => lstatSync(at(name), { throwIfNoEntry: false });
   const moved = files.filter((f) => existsSync(at(f)));
+  // a folder under a summary file's name is no summary of an earlier run: refused, not moved aside as one
+  const folders = moved.filter((f) => statSync(at(f)).isDirectory());
+  if (folders.length) {
+    throw new DataError(`${folders.map(at).join(', ')} ${folders.length > 1 ? 'are folders' : 'is a folder'}, not the earlier ${whose}'s ${folders.join(', ')}: --fresh sets only files aside (to *.replaced.*); move or rename ${folders.length > 1 ? 'them' : 'it'}, then run again`);
+  }
   const leftovers = files.map(leftoverName).filter((name) => st(name)?.isFile());
   if (!moved.length && !leftovers.length) return NOTHING_SET_ASIDE;
   const over = moved.filter((f) => st(replacedName(f))?.isFile());
