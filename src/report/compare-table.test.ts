@@ -258,4 +258,13 @@ describe('compareRuns: refused, in words', () => {
     expect(refused(() => compareRuns([a, b], 'hint'))).toBe('A played no episode in the hint mode (it holds proactive): give --mode proactive, or evaluate it with --mode hint');
     expect(refused(() => compareRuns([a, b], 'proactive', { baseline: b }))).toMatch(/^--baseline B has no reference mode .*: evaluate it with --mode proactive,reference$/);
   });
+
+  it('a mode whose results summary.json does not count (EvalRun.uncounted): the refusal names that file and how to finish it (was: "played no episode" alone)', () => {
+    const stopped = join('A', 'reference', 'results.jsonl');
+    const a = { ...run('A', { proactive: play(() => true) }), uncounted: [stopped] };
+    const b = run('B', { proactive: play(() => true), reference: play(() => true, false, 'reference') });
+    const finish = `${stopped} is not counted by ${join('A', 'summary.json')} (its askfirst eval stopped before it finished, or the file is left from an earlier run): re-run its askfirst eval command (the same --policy, --data and --out) to finish it`;
+    expect(refused(() => compareRuns([a, b], 'reference'))).toBe(`A played no episode in the reference mode that its summary.json counts: ${finish}; or give --mode proactive`);
+    expect(refused(() => compareRuns([b, run('C', { proactive: play(() => true) })], 'proactive', { baseline: a }))).toBe(`--baseline A has no reference mode (the clearest view only), which gap closed is measured toward: ${finish}`);
+  });
 });

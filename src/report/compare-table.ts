@@ -6,7 +6,7 @@
  * for the number of pairs (Holm). Runs on other data, or on other episodes of it, are refused: a paired figure over
  * episodes one run did not play means nothing. Written as Markdown, LaTeX (booktabs) or JSON.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { EpisodeRecordCore, EvalMode } from '../episode/types.js';
 import { computeMetrics, gapClosed, isGap, MIN_GAP_EPISODES } from '../episode/metrics.js';
 import { pairedDifferences, recordsById, type PairedDifference, type PairedDifferences } from '../eval/paired.js';
@@ -82,6 +82,8 @@ function runIndex(mode: EvalMode): RunIndex {
       const recs = r.records[mode];
       if (!recs?.length) {
         const has = Object.keys(r.records);
+        const stopped = notCounted(r, mode);
+        if (stopped) throw new InputError(`${r.dir} played no episode in the ${mode} mode that its summary.json counts: ${stopped}; or give --mode ${has[0]}`);
         throw new InputError(`${r.dir} played no episode in the ${mode} mode (it holds ${has.join(', ')}): give --mode ${has[0]}, or evaluate it with --mode ${mode}`);
       }
       byId = recordsById(recs);
@@ -89,6 +91,15 @@ function runIndex(mode: EvalMode): RunIndex {
     }
     return byId;
   };
+}
+
+/**
+ * Why `mode`'s results of `r` were not read, when its summary.json does not count them (EvalRun.uncounted: an eval of that
+ * mode stopped before it finished, or a file left by an earlier run), and how to finish it, as the report's note says; null otherwise.
+ */
+function notCounted(r: EvalRun, mode: EvalMode): string | null {
+  const f = r.uncounted?.find((x) => resolve(x) === resolve(join(r.dir, mode, 'results.jsonl')));
+  return f ? `${f} is not counted by ${join(r.dir, 'summary.json')} (its askfirst eval stopped before it finished, or the file is left from an earlier run): re-run its askfirst eval command (the same --policy, --data and --out) to finish it` : null;
 }
 
 /** Refuse runs that did not play the same episodes in `mode`: other data (by fingerprint), or other ids of it. */
@@ -146,7 +157,10 @@ export function compareRuns(runs: EvalRun[], mode: EvalMode, o: { baseline?: Eva
   if (o.baseline) {
     const before = o.baseline.records[mode]!;
     const reference = o.baseline.records.reference;
-    if (!reference?.length) throw new InputError(`--baseline ${o.baseline.dir} has no reference mode (the clearest view only), which gap closed is measured toward: evaluate it with --mode ${mode},reference`);
+    if (!reference?.length) {
+      const stopped = notCounted(o.baseline, 'reference');
+      throw new InputError(`--baseline ${o.baseline.dir} has no reference mode (the clearest view only), which gap closed is measured toward: ${stopped ?? `evaluate it with --mode ${mode},reference`}`);
+    }
     const ids = indexOf(o.baseline);
     if (reference.length !== ids.size || reference.some((x) => !ids.has(x.id))) {
       throw new InputError(`--baseline ${o.baseline.dir}: its reference mode played other episodes than its ${mode} mode (${reference.length} against ${ids.size}): evaluate it again with --mode ${mode},reference into a new --out`);
