@@ -250,7 +250,8 @@ export async function evaluateOpenEnded<R extends OpenRecordCore>(o: OpenEvalOpt
   } catch (e) {
     // as playMode: ended by an error, the bar says where it failed; a server gone (the model's or the judge's) keeps the
     // episodes judged so far, and says so and how to resume (it said only the judge's "gave up after …")
-    if (!o.signal?.aborted) bar.fail();
+    if (o.signal?.aborted) bar.interrupt(); // stopped by a signal (Ctrl-C): it says so, not "N/M episodes in Xs" as if done
+    else bar.fail();
     if (store && e instanceof UpstreamError) throw serverFailed(e, join(store.dir, 'results.jsonl'), store.doneIds.size + judged);
     throw e;
   } finally {

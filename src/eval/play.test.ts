@@ -5,12 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
 import { chainEpisode } from '../testing/chain-episode.js';
 import { tmpDir } from '../testing/tmp.js';
 import type { SuiteEpisode, ViewLoader } from '../suite/types.js';
 import { DataError } from '../util/errors.js';
+import { RunAborted } from '../agents/runner.js';
 import { playMode } from './play.js';
 import { openResults } from './store.js';
 import { runEpisodes } from '../agents/runner.js';
@@ -75,5 +76,26 @@ describe('playMode resumed after a kill', () => {
     const file = (dir: string) => readFileSync(join(dir, 'results.jsonl'), 'utf8');
     expect(file(whole).trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(many.map((e) => e.id));
     expect(file(killed)).toBe(file(whole));
+  });
+});
+
+describe('playMode stopped by a signal (Ctrl-C)', () => {
+  it('its piped bar ends saying it stopped, not the finished line "N/M episodes in Xs"', async () => {
+    const stop = new AbortController();
+    // the signal comes while e2's view loads: the run stops with 2 or so of 6 played
+    const loader: ViewLoader = async (ref, id) => (id === 'e2' && stop.abort(), good(ref, id));
+    const said: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
+    const isTTY = process.stderr.isTTY;
+    process.stderr.isTTY = false; // piped, whatever runs the tests
+    try {
+      const err = await playMode({ episodes: eps, policy: new OraclePolicy(eps), mode: 'proactive', loader, label: 'eval', batchSize: 1, showProgress: true, signal: stop.signal }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(RunAborted);
+    } finally {
+      write.mockRestore();
+      process.stderr.isTTY = isTTY;
+    }
+    expect(said.at(-1)).toMatch(/^eval: \d\/6 episodes, stopped after \d+\.\ds\n$/);
+    expect(said.filter((l) => / in \d+\.\ds\n$/.test(l))).toEqual([]); // was: "eval: 2/6 episodes in 0.0s", read as done
   });
 });

@@ -115,8 +115,9 @@ export async function playMode<R>(o: PlayModeOptions, keep: (r: EpisodeRecord) =
     else for (const r of fresh.sort((a, b) => order.get(a.id)! - order.get(b.id)!)) records.push(keep(r));
     return { records, resumed };
   } catch (e) {
-    // Ended by an error, not a signal: the bar says where it failed, not "N/M episodes in Xs" as if done
-    if (!o.signal?.aborted) bar.fail();
+    // Ended by a signal (Ctrl-C) or an error: the bar says where it stopped or failed, not "N/M episodes in Xs" as if done
+    if (o.signal?.aborted) bar.interrupt();
+    else bar.fail();
     // A view that cannot be read stops the run with its results kept. Say what a re-run does: the data fingerprint
     // (suite/fingerprint.ts) covers every image, so the fixed image is other data: with records kept only --overwrite
     // starts again; with none (eval/store.ts: nothing to lose) the same command does.

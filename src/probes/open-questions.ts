@@ -454,8 +454,9 @@ export async function runOpenQuestions(o: { policy: Policy; /** What the summary
     if (o.policy.pipelined) await askPipelined(o.policy, todo, B, observation, resultOf, o.judge, kept, o.signal);
     else await askBatched(o.policy, todo, B, observation, resultOf, o.judge, kept, o.signal);
   } catch (e) {
-    // ended by an error, not a signal: the bar says where it failed (as the presence questions' does)
-    if (!o.signal?.aborted) bar.fail();
+    // ended by a signal (Ctrl-C) or an error: the bar says where it stopped or failed (as the presence questions' does)
+    if (o.signal?.aborted) bar.interrupt();
+    else bar.fail();
     throw e;
   } finally {
     bar.stop();

@@ -91,6 +91,25 @@ describe('a phase that fails', () => {
     expect(p.lines).toEqual(['inserting: 1/4 it\n', 'inserting: failed at 2/4 it after 0.0s\n']);
   });
 
+  it('piped: interrupt() (Ctrl-C) says where it stopped, never the finished line; stop() after it adds nothing', () => {
+    const p = piped();
+    const bar = progress('attacked episodes', 28, { unit: 'items', stream: p.stream, now: p.now });
+    bar.tick(12);
+    p.advance(800);
+    bar.interrupt();
+    bar.stop();
+    bar.fail();
+    expect(p.lines).toEqual(['attacked episodes: 12/28 items\n', 'attacked episodes: 12/28 items, stopped after 0.8s\n']); // was: "… 12/28 items in 0.8s"
+  });
+
+  it('on a terminal: interrupt() clears the bar and says where it stopped', () => {
+    const t = terminal(80);
+    const bar = progress('eval', 4, { unit: 'episodes', env: {}, stream: t.stream });
+    bar.tick();
+    bar.interrupt();
+    expect(t.out.text).toMatch(new RegExp(`${ESC}\\[2Keval: 1/4 episodes, stopped after [0-9.]+s\n$`));
+  });
+
   it('on a terminal: the bar is cleared, not left at N/M, and a line says it failed, ending with a newline', () => {
     let text = '';
     const bar = progress('inserting', 4, { unit: 'pairs', env: {}, stream: { isTTY: true, write: (s: string) => ((text += s), true), on() {}, removeListener() {}, cursorTo() { return true; }, clearLine() { return true; }, moveCursor() { return true; } } as never });

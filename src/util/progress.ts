@@ -2,7 +2,8 @@
  * A progress bar with rate and ETA on stderr when it is a terminal that draws one (`drawsBars`); elsewhere (piped to a
  * file or another program, or a terminal whose TERM is "dumb") plain lines: the first at the first tick, then one at most every 5 s so logs
  * show that a long job is alive, and at `stop()` one saying it finished ("label: N/N unit in Xs"),
- * so a phase shorter than the throttle still shows that it ran.
+ * so a phase shorter than the throttle still shows that it ran; a phase ended by an error or a signal (Ctrl-C) says so
+ * instead (`fail()`, `interrupt()`).
  */
 import cliProgress from 'cli-progress';
 import stringWidth from 'string-width';
@@ -18,6 +19,11 @@ export interface Progress {
    * as done and the error that follows starts on its own line.
    */
   fail(): void;
+  /**
+   * End the bar as stopped by a signal (Ctrl-C, SIGTERM; instead of `stop()`): as `fail()`, one line says where it stopped
+   * ("label: N/M unit, stopped after Xs"), where `stop()`'s "N/M unit in Xs" read like a finished phase.
+   */
+  interrupt(): void;
 }
 
 /** Where progress goes (process.stderr by default; tests give their own stream and clock). */
@@ -66,7 +72,10 @@ export function progress(
   const unit = opts.unit ?? 'it';
   const stream = opts.stream ?? process.stderr;
   const clock = opts.now ?? Date.now;
-  if (!enabled) return { tick() {}, setTotal() {}, stop() {}, fail() {} };
+  if (!enabled) return { tick() {}, setTotal() {}, stop() {}, fail() {}, interrupt() {} };
+  // the line a bar ended by an error or a signal ends with: where it was, and since when
+  const endLine = (how: 'failed' | 'stopped', value: number, tot: number, seconds: number) =>
+    how === 'failed' ? `${label}: failed at ${value}/${tot} ${unit} after ${seconds.toFixed(1)}s\n` : `${label}: ${value}/${tot} ${unit}, stopped after ${seconds.toFixed(1)}s\n`;
   if (drawsBars(stream, opts.env)) {
     const template = `${label} [{bar}] {value}/{total} ${unit} | {rate}/s | ETA {eta_formatted} {info}`;
     const bar = new cliProgress.SingleBar(
@@ -109,14 +118,16 @@ export function progress(
         ended = true;
         bar.stop();
       },
-      fail() {
-        if (ended) return;
-        ended = true;
-        (bar as unknown as { options: { clearOnComplete: boolean } }).options.clearOnComplete = true; // the bar's line is cleared, not left at N/M as if done
-        bar.stop();
-        stream.write(`${label}: failed at ${value}/${tot} ${unit} after ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
-      },
+      fail: () => endEarly('failed'),
+      interrupt: () => endEarly('stopped'),
     };
+    function endEarly(how: 'failed' | 'stopped') {
+      if (ended) return;
+      ended = true;
+      (bar as unknown as { options: { clearOnComplete: boolean } }).options.clearOnComplete = true; // the bar's line is cleared, not left at N/M as if done
+      bar.stop();
+      stream.write(endLine(how, value, tot, (Date.now() - t0) / 1000));
+    }
   }
   // Not a terminal: plain lines — the first tick's at once, then at most one every PIPED_EVERY_MS, and one at stop().
   const t0 = clock();
@@ -148,12 +159,14 @@ export function progress(
       stopped = true;
       if (value > 0) stream.write(`${label}: ${value}/${tot} ${unit} in ${((clock() - t0) / 1000).toFixed(1)}s\n`);
     },
-    fail() {
-      if (stopped) return;
-      stopped = true;
-      stream.write(`${label}: failed at ${value}/${tot} ${unit} after ${((clock() - t0) / 1000).toFixed(1)}s\n`);
-    },
+    fail: () => endEarly('failed'),
+    interrupt: () => endEarly('stopped'),
   };
+  function endEarly(how: 'failed' | 'stopped') {
+    if (stopped) return;
+    stopped = true;
+    stream.write(endLine(how, value, tot, (clock() - t0) / 1000));
+  }
 }
 
 /**
