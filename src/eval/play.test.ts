@@ -89,7 +89,7 @@ describe('playMode stopped by a signal (Ctrl-C)', () => {
     const isTTY = process.stderr.isTTY;
     process.stderr.isTTY = false; // piped, whatever runs the tests
     try {
-      const err = await playMode({ episodes: eps, policy: new OraclePolicy(eps), mode: 'proactive', loader, label: 'eval', batchSize: 1, showProgress: true, signal: stop.signal }).catch((e: unknown) => e);
+      const err = await playMode({ episodes: eps, policy: new OraclePolicy(eps), mode: 'proactive', loader, run: {}, label: 'eval', batchSize: 1, showProgress: true, signal: stop.signal }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(RunAborted);
     } finally {
       write.mockRestore();
