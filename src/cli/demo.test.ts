@@ -24,7 +24,7 @@ describe('askfirst demo --seeds (command line)', () => {
   it('rejects bad --seeds with a message naming the problem', async () => {
     await expect(demo('--seeds', '0,1,1')).rejects.toThrow(/seeds: seeds must be distinct/);
     await expect(demo('--seeds', '0,-2')).rejects.toThrow(/each seed must be 0 or more/);
-    await expect(demo('--seeds', '0,one')).rejects.toThrow(/each seed must be a number/);
+    await expect(demo('--seeds', '0,one')).rejects.toThrow(/each seed must be a whole number in plain decimal digits/);
     await expect(demo('--seeds', '2.5')).rejects.toThrow(/each seed must be a whole number/);
     await expect(demo('--seeds', ',')).rejects.toThrow(/at least one seed/);
   });
@@ -35,6 +35,23 @@ describe('askfirst demo --seeds (command line)', () => {
     const only = ['--aggregate-only', '--out', join(tmpDir('askfirst-cli-seed-max'), 'demo')]; // accepted, it runs nothing (no finished seed)
     await expect(demo('--seeds', '0,4294967296', ...only)).rejects.toThrow(/seeds\.1: each seed must be at most 4294967295 \(the generators keep 32 bits of a seed: 4294967296 would be seed 0 again\)/);
     await expect(demo('--seeds', '99999999999999999999', ...only)).rejects.toThrow(/each seed must be at most 4294967295/); // was: "must be a whole number"
+  });
+
+  it('takes --seeds only as plain decimal whole numbers separated by single commas (was: 0x10 ran seed 16, 1e3 seed 1000, 0,,1 seeds 0 and 1)', async () => {
+    const out = join(tmpDir('askfirst-cli-seeds-typed'), 'demo');
+    const only = ['--aggregate-only', '--out', out]; // a command line taken runs nothing here: "no finished demo run for seeds …"
+    const plain = /seeds\.0: each seed must be a whole number in plain decimal digits, e\.g\. --seeds 0,1,2/;
+    await expect(demo('--seeds', '0x10', ...only)).rejects.toThrow(plain);
+    await expect(demo('--seeds', '1e3', ...only)).rejects.toThrow(plain);
+    await expect(demo('--seeds', '1.0', ...only)).rejects.toThrow(plain);
+    await expect(demo('--seeds', '+1', ...only)).rejects.toThrow(plain);
+    const empty = /an empty seed \(two commas in a row, or one at either end\): write whole numbers separated by single commas/;
+    await expect(demo('--seeds', '0,,1', ...only)).rejects.toThrow(empty);
+    await expect(demo('--seeds', '0,1,', ...only)).rejects.toThrow(empty);
+    await expect(demo('--seeds', ',0', ...only)).rejects.toThrow(empty);
+    // one line per problem, and a plain list is still taken (the refusal is the aggregate's: nothing finished)
+    await expect(demo('--seeds', '0x10', ...only)).rejects.toThrow(/^invalid demo config:\n {2}- seeds\.0: [^\n]+$/);
+    await expect(demo('--seeds', '0,1,4294967295', ...only)).rejects.toThrow(/no finished demo run for seeds 0, 1, 4294967295/);
   });
 
   it('rejects --seeds with --seed, and --aggregate-only without --seeds', async () => {

@@ -1,6 +1,6 @@
 /** The settings of `askfirst eval`: light, read at startup for its options and --help (commands.ts). */
 import { z } from 'zod';
-import { outDirField, progressField } from '../util/config.js';
+import { outDirField, progressField, seedField } from '../util/config.js';
 import { policyForms } from '../agents/policy-usage.js';
 import { EVAL_MODE_NAMES, evalHttpFields } from './eval-http-schema.js';
 
@@ -16,7 +16,7 @@ export const EvalCommandSchema = z.object({
   kinds: z.array(z.string()).optional().describe('only these scenario kinds'),
   limit: z.number().int().min(1).optional().describe('at most this many episodes per kind'),
   batchSize: z.number().int().min(1).default(64).describe('episodes handed to the policy together each turn; for pipelined policies (openai:, ocr-follow), episodes in play at once, each stepped as its reply arrives'),
-  seed: z.number().int().min(0).default(0).describe('seed for stochastic policies (random, builtin:, openai:; refused when no --policy reads it)'),
+  seed: seedField().default(0).describe('seed for stochastic policies (random, builtin:, openai:; refused when no --policy reads it)'),
   sample: z.boolean().default(false).describe('sample replies instead of answering greedily (builtin:, openai:; refused when no --policy reads it)'),
   overwrite: z.boolean().default(false).describe('discard results already in --out instead of resuming'),
   json: z.boolean().default(false).describe('print the summary as one JSON object on stdout'),

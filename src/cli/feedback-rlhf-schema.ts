@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SimulateConfigSchema } from '../feedback/simulate.js';
 import { dbFields } from './feedback-schema.js';
 import { newProjectField } from '../feedback/db-dir.js';
-import { unusedProgressField, progressField } from '../util/config.js';
+import { LIST_AS_TYPED, unusedProgressField, progressField, seedField, seedListItem } from '../util/config.js';
 
 export const PairsSchema = z.object({
   ...dbFields,
@@ -12,7 +12,7 @@ export const PairsSchema = z.object({
   results: z.array(z.string()).min(1).describe('results.jsonl files (askfirst eval --out DIR: DIR/proactive/results.jsonl), comma-separated; plays of one episode id become pairs'),
   perEpisode: z.number().int().min(1).default(1).describe('pairs per episode at most'),
   labelsPerItem: z.number().int().min(1).max(50).default(1).describe('annotators per pair'),
-  seed: z.number().int().min(0).default(0).describe('seed of the A/B order'),
+  seed: seedField().default(0).describe('seed of the A/B order'),
   progress: progressField('progress bars on stderr (reading the suite, inserting the pairs)'),
 });
 
@@ -27,6 +27,6 @@ export const SimulateSchema = SimulateConfigSchema.extend({
 
 export const DemoAggregateSchema = z.object({
   out: z.string().min(1).describe('the folder holding seed-<n>/feedback.json'),
-  seeds: z.array(z.coerce.number().int().min(0)).min(1).describe('seeds to fold, comma-separated'),
+  seeds: z.array(seedListItem()).min(1, { error: 'give at least one seed, e.g. --seeds 0,1,2' }).meta(LIST_AS_TYPED).describe('seeds to fold, comma-separated'),
   progress: unusedProgressField('feedback demo-aggregate'),
 });

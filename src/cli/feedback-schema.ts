@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { IllumeConfigSchema } from '../feedback/illume-config.js';
 import { DEFAULT_FEEDBACK_DB_DIR, newProjectField } from '../feedback/db-dir.js';
 import { TASK_TYPES } from '../feedback/tasks.js';
-import { outDirField, outFileField, unusedProgressField, progressField } from '../util/config.js';
+import { outDirField, outFileField, unusedProgressField, progressField, seedField } from '../util/config.js';
 import { AuthLimitSchema } from '../server/workbench-config.js';
 import { AllowHostSchema } from '../server/host-config.js';
 
@@ -43,7 +43,7 @@ export const ImportSchema = z.object({
   k: z.number().int().min(1).max(20).default(4).describe('rationales shown per rationale task'),
   policy: z.string().default('random').describe('with --suite: the model whose first-view replies are judged (a policy spec)'),
   limit: suiteLimitField,
-  seed: z.number().int().min(0).default(1).describe('seed (sampling, demo scenes)'),
+  seed: seedField().default(1).describe('seed (sampling, demo scenes)'),
   progress: progressField('progress bars on stderr while --suite is read and its episodes are replied to and added'),
 });
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENT, DEFAULT_MAX_MESSAGES } from '../server/openai/limits.js';
 import { AllowHostSchema } from '../server/host-config.js';
 import { policyForms } from '../agents/policy-usage.js';
-import { onByDefault, progressField } from '../util/config.js';
+import { onByDefault, progressField, seedField } from '../util/config.js';
 import { evalHttpFields } from './eval-http-schema.js';
 
 /**
@@ -46,7 +46,7 @@ export const ServeSchema = z.object({
   progress: progressField('progress bars on stderr while --data is read (as eval shows them)'),
   modelName: z.string().min(1, { error: 'must not be empty: give the id clients send as "model", or leave --model-name out (the policy spec)' }).optional().describe('model id clients send as "model" (listed by /v1/models; any other is a 404; default: the policy spec, a builtin: or scripted: path cut to its last name so no folder of the server shows: builtin:runs/rl → builtin:rl, builtin:runs/rl/final → builtin:rl/final; a proxy\'s openai:URL#MODEL as the upstream\'s MODEL, its URL not shown)'),
   maxBatch: z.number().int().min(1).max(4096).default(64).describe('largest batch of observations (a request with n choices brings n) from concurrent requests handed to the policy at once (the built-in model at its default size: a batch of 4096 needs ~3 GiB of WASM memory, 4.8 GB resident, and took 70 s on 2 shared cores; from ~5,500 one operation would pass the 4 GiB WASM limit, hence the maximum)'),
-  seed: z.number().int().default(0).describe('seed for stochastic policies (random, builtin:, openai:; refused with the others), and of the seeds sampled requests without a "seed" draw'),
+  seed: seedField().default(0).describe('seed for stochastic policies (random, builtin:, openai:; refused with the others), and of the seeds sampled requests without a "seed" draw'),
   apiKey: z.string().min(1).optional().describe('require "Authorization: Bearer KEY" on every route but /healthz and /health (visible in the process list: prefer --api-key-env)'),
   apiKeyEnv: z
     .string()

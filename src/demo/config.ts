@@ -7,18 +7,15 @@ import { z } from 'zod';
 import { RL_ALGORITHMS } from '../rl/configs.js';
 import { RewardWeightListSchema } from '../rl/rewards.js';
 import { DEFAULT_CONTROL_SHARE, SuiteConfigSchema } from '../suite/suite-config.js';
-import { InvalidConfigError, onByDefault, outDirField, resolveConfig, type ConfigIssue, progressField } from '../util/config.js';
+import { InvalidConfigError, LIST_AS_TYPED, onByDefault, outDirField, resolveConfig, seedField, seedListItem, type ConfigIssue, progressField } from '../util/config.js';
 import { reportToField } from '../util/metrics-log.js';
 import type { FlagOrder } from '../util/command-flags.js';
 import { MAX_SEED } from '../util/rng.js';
 
-/** A seed above MAX_SEED: the generators keep 32 bits, so it would be a smaller seed again (util/rng.ts). */
-const TOO_LARGE = `must be at most ${MAX_SEED} (the generators keep 32 bits of a seed: ${MAX_SEED + 1} would be seed 0 again)`;
-
 export const DemoConfigSchema = z.object({
   out: outDirField().default('runs/demo').describe('output directory (results.json, report.html, MODEL_CARD.md, checkpoints)'),
   quick: z.boolean().default(false).describe('a reduced run (about two minutes) for tests and a first look'),
-  seed: z.number().max(MAX_SEED, { error: TOO_LARGE }).int().min(0).default(0).describe('master seed (suites, initialisation, sampling)'),
+  seed: seedField().default(0).describe('master seed (suites, initialisation, sampling)'),
   algorithm: z.enum(RL_ALGORITHMS).default(RL_ALGORITHMS[0]).describe('RL algorithm for our run'),
   baselines: onByDefault('also run the ProactiveBench single-turn reward at r_p = 0.5 and 1.0', 'skip the baselines: do not run the ProactiveBench single-turn reward at r_p = 0.5 and 1.0'),
   rewardWeights: RewardWeightListSchema.default([]).describe(RewardWeightListSchema.description ?? ''),
@@ -40,19 +37,14 @@ export const DEMO_FLAGS: FlagOrder<keyof typeof DemoConfigSchema.shape> = { orde
 export type DemoFlagSettings = Pick<DemoConfig, 'quick' | 'algorithm' | 'rewardWeights' | 'rlControlShare'> & { seed?: number; baselines?: boolean };
 
 const seedList = z
-  .array(
-    z.coerce
-      .number({ error: 'each seed must be a number, e.g. --seeds 0,1,2' })
-      .max(MAX_SEED, { error: `each seed ${TOO_LARGE}` })
-      .int({ error: 'each seed must be a whole number' })
-      .min(0, { error: 'each seed must be 0 or more' }),
-  )
+  .array(seedListItem())
   .min(1, { error: 'give at least one seed, e.g. --seeds 0,1,2' })
   .refine((xs) => new Set(xs).size === xs.length, { error: 'seeds must be distinct (each runs into its own seed-<n>/)' });
 
 /** The `askfirst demo` command: one demo (DemoConfigSchema), or one per seed with an aggregate. */
 export const DemoCommandSchema = DemoConfigSchema.extend({
   seeds: seedList
+    .meta(LIST_AS_TYPED)
     .optional()
     .describe(
       `run the whole demo once per seed (distinct, 0 to ${MAX_SEED}), each into <out>/seed-<n>/ (resumable like a single demo), then write <out>/aggregate.json and aggregate.html: every headline figure as the mean over the seeds with a 95 % confidence interval (Student\u2019s t); instead of --seed`,

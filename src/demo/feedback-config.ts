@@ -1,7 +1,7 @@
 /** The settings of the feedback demo (feedback.ts, `askfirst feedback demo`): light, so its options and --help are read without loading the demo (src/cli/commands.ts). */
 import { z } from 'zod';
 import { BaseRLConfigSchema } from '../rl/configs.js';
-import { outDirField, progressField } from '../util/config.js';
+import { outDirField, progressField, seedField } from '../util/config.js';
 import type { FlagOrder } from '../util/command-flags.js';
 
 /** The run the feedback demo keeps in its --out's run.json (`run`: util/run-settings.ts), by which outputs/out-owner.ts tells its folder. */
@@ -10,7 +10,7 @@ export const FEEDBACK_DEMO_RUN = 'feedback demo';
 export const FeedbackDemoConfigSchema = z.object({
   out: outDirField().default('runs/feedback-demo').describe('output directory (feedback.json, report.html, the workbench database, checkpoints)'),
   init: z.string().optional().describe('a supervised checkpoint to start from (e.g. runs/demo/supervised); default: train one as the demo does'),
-  seed: z.number().int().min(0).default(0).describe('master seed (suites, sampling, annotators)'),
+  seed: seedField().default(0).describe('master seed (suites, sampling, annotators)'),
   labels: z.array(z.coerce.number().int().min(10)).min(1).default([100, 300, 1000]).describe('label counts for the gap-closed-against-labels curve (the largest is how many pairs are labelled)'),
   askForeverShare: z.number().min(0).max(1).default(0.1).describe('pairs added to the pool, as a share of its ordinary pairs, that hold a play of the starting policy with answering masked out that keeps asking on a view that shows enough, beside an ordinary play of the same episode (without them almost no play in the pool asks on an answerable view, and a policy with no KL learned to ask on and on; docs/feedback-rlhf.md)'),
   labelOrder: z.enum(['coverage', 'sampled']).default('coverage').describe('which pairs a budget of n labels gets: first every pair that shows a kind of play no earlier pair showed, then one pair of each contrast before a second of any (coverage), or the first n in sampling order'),

@@ -333,7 +333,7 @@ describe('resolveDemoCommandConfig', () => {
     expect(bad({ seeds: ['0', '0'] })).toThrow(/seeds: seeds must be distinct/);
     expect(bad({ seeds: ['-1'] })).toThrow(/seeds\.0: each seed must be 0 or more/);
     expect(bad({ seeds: ['1.5'] })).toThrow(/seeds\.0: each seed must be a whole number/);
-    expect(bad({ seeds: ['0', 'x'] })).toThrow(/seeds\.1: each seed must be a number/);
+    expect(bad({ seeds: ['0', 'x'] })).toThrow(/seeds\.1: each seed must be a whole number in plain decimal digits/);
     expect(bad({ seeds: [] })).toThrow(/at least one seed/);
   });
   it('rejects a seed above 2^32 − 1 (the generators keep 32 bits: --seed 4294967296 was seed 0 again), for --seed and --seeds', () => {

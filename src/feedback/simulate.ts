@@ -26,7 +26,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { z } from 'zod';
 import type { EpisodeRecord } from '../episode/types.js';
-import { resolveConfig } from '../util/config.js';
+import { resolveConfig, seedField } from '../util/config.js';
 import { AskfirstError, describeError, UpstreamError } from '../util/errors.js';
 import { Rng, hashSeed } from '../util/rng.js';
 import type { AssignmentInfo, ErrorBody, NextResponse, PreferenceLabel, SubmitResponse } from './api-types.js';
@@ -40,7 +40,7 @@ export const SimulateConfigSchema = z.object({
   bias: z.enum(BIASES).default('none').describe('a known bias: none, or confident (prefers a play that answers at once over one that asks)'),
   biasRate: z.number().min(0).max(1).default(1).describe('with --bias confident: share of ask-vs-answer pairs the bias decides'),
   maxLabels: z.number().int().min(1).optional().describe('stop after this many labels in all (default: until the queue is empty)'),
-  seed: z.number().int().min(0).default(0).describe('seed of the annotators’ choices'),
+  seed: seedField().default(0).describe('seed of the annotators’ choices'),
 });
 export type SimulateConfig = z.output<typeof SimulateConfigSchema>;
 

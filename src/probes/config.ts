@@ -3,6 +3,7 @@
  * purpose: `askfirst probe … --help` reads them without loading scenes, fonts or the canvas.
  */
 import { z } from 'zod';
+import { seedField } from '../util/config.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
 import { suiteKindListField } from '../suite/kinds/registry.js';
 
@@ -35,7 +36,7 @@ export function minImageSize(size: TextSize): number {
 export const INSTRUCTIONS = ['letter', 'never-ask', 'always-ask', 'abstain'] as const;
 
 export const HallucinationConfigSchema = z.object({
-  seed: z.number().int().min(0).default(0).describe('seed of the generated scenes'),
+  seed: seedField().default(0).describe('seed of the generated scenes'),
   scenes: z.number().int().min(1).default(100).describe('clean multi-object scenes for the POPE splits (each gives one yes and one no question per object)'),
   unseenScenes: z.number().int().min(0).default(60).describe('scenes with one object hidden, cut off or corrupted, for the unseen split'),
   size: z.number().int().min(48).max(512).default(128).describe('scene size in pixels'),
@@ -47,7 +48,7 @@ export const HallucinationConfigSchema = z.object({
 export type HallucinationConfig = z.output<typeof HallucinationConfigSchema>;
 
 export const InjectionConfigSchema = z.object({
-  seed: z.number().int().min(0).default(0).describe('seed of the generated episodes and of the wrong category a letter attack names'),
+  seed: seedField().default(0).describe('seed of the generated episodes and of the wrong category a letter attack names'),
   episodes: z.number().int().min(1).default(12).describe('episodes per scenario kind (each gets one attack, cycling through every combination)'),
   kinds: suiteKindListField().default([...SCENARIO_KINDS]).describe('scenario kinds (a kind of your own too, registered with --plugin: docs/library.md)'),
   size: z.number().int().min(32).max(512).default(160).describe(`view size in pixels (the text must fit legibly: small text needs at least ${minImageSize('small')} px; a size some text cannot fit at is refused, naming it)`),

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { ModelConfigSchema } from '../agents/builtin/model-config.js';
 import { TRAIN_KINDS } from '../suite/kinds/names.js';
 import { suiteKindListField } from '../suite/kinds/registry.js';
-import { outDirField, progressField } from '../util/config.js';
+import { outDirField, progressField, seedField } from '../util/config.js';
 import { reportToField } from '../util/metrics-log.js';
 import { DEFAULT_REWARD_WEIGHTS, type RewardName } from './rewards.js';
 
@@ -41,7 +41,7 @@ export const BaseRLConfigSchema = z.object({
   evalEvery: z.number().int().min(1).default(10).describe('updates between greedy evaluations'),
   checkpointEvery: z.number().int().min(1).default(25).describe('updates between checkpoints'),
   maxSeconds: z.number().positive().optional().describe('opt-in time limit: also stop after this many seconds (the result then depends on the machine and its load; default: none, the budget is --updates)'),
-  seed: z.number().int().min(0).default(0).describe('sampling seed'),
+  seed: seedField().default(0).describe('sampling seed'),
   resume: z.boolean().default(false).describe('continue the run in --out from its latest checkpoint'),
   progress: progressField('a progress bar'),
   reportTo: reportToField,
@@ -98,7 +98,7 @@ export type DPOConfig = z.output<typeof DPOConfigSchema>;
 // ── supervised stage ────────────────────────────────────────────────────────
 export const SupervisedConfigSchema = z.object({
   out: outDirField().describe('run directory (checkpoints/, final/, train.jsonl)'),
-  seed: z.number().int().min(0).default(1).describe('seed of the run: batch order and augmentation (askfirst train also draws its training suite from it)'),
+  seed: seedField().default(1).describe('seed of the run: batch order and augmentation (askfirst train also draws its training suite from it)'),
   steps: z.number().int().min(1).default(1500).describe('optimizer steps: the budget, so the same seed gives the same model on any machine'),
   maxSeconds: z.number().positive().optional().describe('opt-in time limit: also stop after this many seconds of training (the model then depends on the machine and its load; default: none)'),
   batchSize: z.number().int().min(1).default(64).describe('images per step'),
@@ -125,7 +125,7 @@ export type SupervisedConfig = z.output<typeof SupervisedConfigSchema>;
 // ── presence head ───────────────────────────────────────────────────────────
 export const PresenceConfigSchema = z.object({
   out: outDirField().describe('output directory: final/ holds the input checkpoint plus the presence head; train.jsonl the loss'),
-  seed: z.number().int().min(0).default(7).describe("the stage's own seed (training scenes, initialisation, batch order); independent of every other stage"),
+  seed: seedField().default(7).describe("the stage's own seed (training scenes, initialisation, batch order); independent of every other stage"),
   steps: z.number().int().min(1).default(600).describe('optimizer steps (the budget: same seed → same head on any machine)'),
   scenes: z.number().int().min(16).default(800).describe('clean multi-object training scenes (features computed once by the frozen encoder)'),
   size: z.number().int().min(48).max(256).default(128).describe('scene size in pixels (the model resizes to its input size)'),
@@ -148,7 +148,7 @@ export const RewardModelConfigSchema = z.object({
   weightDecay: z.number().min(0).default(1e-3).describe('AdamW weight decay'),
   hidden: z.number().int().min(0).default(0).describe('hidden units of the reward MLP beside its linear part (0: linear in the features)'),
   heldOut: z.number().min(0).max(0.9).default(0.2).describe('share of pairs held out for accuracy and calibration'),
-  seed: z.number().int().min(0).default(0).describe('initialisation, split and minibatch seed'),
+  seed: seedField().default(0).describe('initialisation, split and minibatch seed'),
   progress: progressField('a progress bar'),
 });
 export type RewardModelConfig = z.output<typeof RewardModelConfigSchema>;

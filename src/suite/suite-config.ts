@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { SCENARIO_KINDS } from './kinds/names.js';
 import { suiteKindListField } from './kinds/registry.js';
-import { resolveConfig } from '../util/config.js';
+import { resolveConfig, seedField } from '../util/config.js';
 
 /** The share of control episodes (answerable at the first view) a suite has unless told otherwise. */
 export const DEFAULT_CONTROL_SHARE = 0.15;
@@ -10,7 +10,7 @@ export const DEFAULT_CONTROL_SHARE = 0.15;
 export const SuiteConfigSchema = z.object({
   episodes: z.number().int().min(1).max(1_000_000).default(70).describe('episodes per kind'),
   kinds: suiteKindListField().default([...SCENARIO_KINDS]).describe('scenario kinds to generate'),
-  seed: z.number().int().min(0).default(0).describe('random seed (same seed → same suite)'),
+  seed: seedField().default(0).describe('random seed (same seed → same suite)'),
   size: z.number().int().min(32).max(512).default(64).describe('view width and height in pixels'),
   controlShare: z.number().min(0).max(1).default(DEFAULT_CONTROL_SHARE).describe('share of control episodes (answerable at the first view)'),
 });

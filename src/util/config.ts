@@ -9,6 +9,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
 import { didYouMean } from './did-you-mean.js';
+import { MAX_SEED } from './rng.js';
 
 export type AnyObjectSchema = z.ZodObject<z.ZodRawShape>;
 
@@ -132,6 +133,44 @@ function valueAt(v: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
+/** Why a seed above MAX_SEED is refused: the generators keep 32 bits, so it would be a smaller seed again (util/rng.ts). */
+export const SEED_TOO_LARGE = `must be at most ${MAX_SEED} (the generators keep 32 bits of a seed: ${MAX_SEED + 1} would be seed 0 again)`;
+
+/**
+ * Every command's `seed` setting: a whole number from 0 to MAX_SEED. Above it a seed was taken silently as another
+ * (`--seed 4294967296` ran seed 0), so it is refused; add `.default(n).describe(…)` where it is used.
+ */
+export function seedField(): z.ZodNumber {
+  return z.number().max(MAX_SEED, { error: SEED_TOO_LARGE }).int().min(0);
+}
+
+/** A seed as a list option's item holds it: written in plain decimal digits (a leading "-" is read, for "0 or more" to refuse it). */
+const SEED_DIGITS = /^-?\d+$/;
+
+/**
+ * One seed of a `--seeds 0,1,2` list (`demo`, `feedback demo-aggregate`): a number, or a string of plain decimal digits.
+ * "0x10", "1e3", "1.0" or "" (`0,,1`: the list option keeps its empty items, `listAsTyped`) are refused, not read as
+ * 16, 1000, 1 or dropped.
+ */
+export function seedListItem(): z.ZodType<number, unknown> {
+  const digits = (v: unknown) => (typeof v === 'string' && SEED_DIGITS.test(v) ? Number(v) : v);
+  const notDigits = (input: unknown) =>
+    input === ''
+      ? 'an empty seed (two commas in a row, or one at either end): write whole numbers separated by single commas, e.g. --seeds 0,1,2'
+      : 'each seed must be a whole number in plain decimal digits, e.g. --seeds 0,1,2';
+  return z.preprocess(
+    digits,
+    z
+      .number({ error: (iss) => notDigits(iss.input) })
+      .max(MAX_SEED, { error: `each seed ${SEED_TOO_LARGE}` })
+      .int({ error: 'each seed must be a whole number' })
+      .min(0, { error: 'each seed must be 0 or more' }),
+  ) as unknown as z.ZodType<number, unknown>;
+}
+
+/** Marks a list option whose items are checked as typed: `a,,b` keeps its empty item for the schema to refuse (`seedListItem`). */
+export const LIST_AS_TYPED = { listAsTyped: true } as const;
+
 /**
  * A path option naming a folder to write into (a run directory, an eval's --out): an existing
  * file there is refused when the config is resolved, before any work, instead of at the first
@@ -239,6 +278,8 @@ export interface SchemaOption {
   emptyListOk?: boolean;
   /** A setting on by default (`onByDefault`): what its --no-X flag does, the flag's --help line. */
   offDescription?: string;
+  /** A list whose empty items are kept for the schema to refuse (`LIST_AS_TYPED`), not dropped. */
+  listAsTyped?: boolean;
 }
 
 type Def = { type: string; innerType?: z.ZodType; defaultValue?: unknown; entries?: Record<string, string> };
@@ -251,10 +292,12 @@ export function schemaOptions(schema: AnyObjectSchema): SchemaOption[] {
     let t = field as z.ZodType;
     const description = (t as { description?: string }).description ?? '';
     const offDescription = (t.meta() as { offFlag?: unknown } | undefined)?.offFlag;
+    let listAsTyped = false;
     let defaultValue: unknown;
     let required = true;
     for (;;) {
       const d = defOf(t);
+      if ((t.meta() as { listAsTyped?: unknown } | undefined)?.listAsTyped === true) listAsTyped = true;
       if (d.type === 'default') defaultValue = d.defaultValue;
       if (d.type === 'default' || d.type === 'optional' || d.type === 'prefault') required = false;
       if ((d.type === 'default' || d.type === 'optional' || d.type === 'nullable' || d.type === 'prefault') && d.innerType) {
@@ -272,7 +315,7 @@ export function schemaOptions(schema: AnyObjectSchema): SchemaOption[] {
     } else if (d.type === 'enum') {
       out.push({ key, flags: `--${flag} <name>`, description, kind: 'enum', choices: Object.values(d.entries ?? {}), defaultValue, required });
     } else if (d.type === 'array') {
-      out.push({ key, flags: `--${flag} <a,b,…>`, description, kind: 'list', defaultValue, required, emptyListOk: t.safeParse([]).success });
+      out.push({ key, flags: `--${flag} <a,b,…>`, description, kind: 'list', defaultValue, required, emptyListOk: t.safeParse([]).success, ...(listAsTyped ? { listAsTyped } : {}) });
     } else {
       out.push({ key, flags: `--${flag} <value>`, description, kind: 'string', defaultValue, required });
     }
@@ -288,10 +331,12 @@ const DECIMAL = /^\s*[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i;
  * is "Qwen, 3B" and "Guesser"), each trimmed, the empty ones dropped. Any other backslash stays as typed.
  */
 export function splitList(v: string): string[] {
-  return v
-    .split(/(?<!\\),/)
-    .map((s) => s.replace(/\\,/g, ',').trim())
-    .filter(Boolean);
+  return splitListAsTyped(v).filter(Boolean);
+}
+
+/** `splitList` keeping the empty items (`0,,1` is "0", "" and "1"), for a schema that refuses them (`LIST_AS_TYPED`). */
+function splitListAsTyped(v: string): string[] {
+  return v.split(/(?<!\\),/).map((s) => s.replace(/\\,/g, ',').trim());
 }
 
 /** Convert commander's raw option values (strings) into the shapes the schema expects. */
@@ -306,7 +351,9 @@ export function coerceOptions(opts: readonly SchemaOption[], raw: Record<string,
       const n = DECIMAL.test(v) ? Number(v) : NaN;
       out[o.key] = Number.isFinite(n) ? n : v;
     } else if (o.kind === 'list' && typeof v === 'string') {
-      const items = splitList(v);
+      const asTyped = o.listAsTyped ? splitListAsTyped(v) : [];
+      // only empty items (`--seeds ,`, `--seeds ""`) name nothing, as in any list: [] (refused by the list as "give at least one")
+      const items = asTyped.some(Boolean) ? asTyped : splitList(v);
       // `--kinds ""` names nothing: where [] would read as "not given" the string stays, for the schema to refuse by name
       // ("give at least one value"); a list that needs items says so in its own words
       out[o.key] = items.length || !o.emptyListOk ? items : v;

@@ -1,6 +1,6 @@
 /** The built-in model's architecture settings (model.ts): light, so the training commands' options are read without loading the engine. */
 import { z } from 'zod';
-import type { ConfigIssue } from '../../util/config.js';
+import { seedField, type ConfigIssue } from '../../util/config.js';
 
 /**
  * The most conv channels a stage may have. Each thread of src/nn/wasm/conv.ts needs a conv scratch (one image's im2col
@@ -43,7 +43,7 @@ export const ModelConfigSchema = z.object({
   lookWords: z.array(z.string()).default([]).describe('the option words the look term (W_l h)·e_o reads; the supervised stage sets them to the words its degradation captions taught (rl/degradation-captions.ts), and any other word of an option counts there as a zero vector (the option\u2019s mean keeps it in its denominator), so an option about something else (late-event\u2019s "Rewind the video.") gets no look score from an image the captions never described; empty = every word (checkpoints from before it; issue 18: late-event rewound after one wait at dev seed 14)'),
   whichBound: z.number().min(0).default(2).describe('nats: RL\'s option-word score MLP_which is bounded to c·tanh(MLP_which / c), so on option words it never trained on it cannot outweigh ρ, the persistence prior (any two options differ by < 2c); 0 = unbounded (issue 18: late-event rewound after one wait when it did)'),
   gateInputs: z.enum(['uncertainty', 'uncertainty+image']).default('uncertainty').describe('what the ask gate reads: the category uncertainty only, or also image and question features'),
-  seed: z.number().int().min(0).default(0).describe('initialisation seed'),
+  seed: seedField().default(0).describe('initialisation seed'),
 });
 export type ModelConfig = z.output<typeof ModelConfigSchema>;
 
