@@ -54,6 +54,16 @@ describe('askfirst demo --seeds (command line)', () => {
     await expect(demo('--seeds', '0,1,4294967295', ...only)).rejects.toThrow(/no finished demo run for seeds 0, 1, 4294967295/);
   });
 
+  it('a failed --aggregate-only into a new --out leaves nothing that was not there (was: the folders on the way to it, empty)', async () => {
+    const dir = tmpDir('askfirst-cli-seeds-new-out');
+    mkdirSync(join(dir, 'kept'));
+    for (const out of [join(dir, 'new', 'a', 'demo'), join(dir, 'kept', 'b', 'demo'), join(dir, 'demo')]) {
+      await expect(demo('--seeds', '0,1', '--quick', '--aggregate-only', '--out', out)).rejects.toThrow(/no finished demo run for seeds 0, 1/);
+      expect(readdirSync(dir).sort(), out).toEqual(['kept']);
+      expect(readdirSync(join(dir, 'kept')), out).toEqual([]);
+    }
+  });
+
   it('rejects --seeds with --seed, and --aggregate-only without --seeds', async () => {
     await expect(demo('--seeds', '0,1', '--seed', '3')).rejects.toThrow(/seed: cannot be given with seeds/);
     await expect(demo('--aggregate-only')).rejects.toThrow(/needs seeds/);

@@ -8,7 +8,8 @@
  * after a kill -9. `export` and `suite generate` take the same guard: two of them writing into one --out would write
  * over each other (a suite's images of two seeds mixed; an export replacing the other's as it finishes).
  */
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { RUN_SETTINGS_FILE } from '../util/run-settings.js';
 import { describeError } from '../util/errors.js';
 import { lockDir } from '../eval/lock.js';
@@ -24,13 +25,15 @@ export function alreadyFinishedLine(stage: string, out: string): string {
  * gets); on Ctrl-C or SIGTERM print `askfirst: interrupted; ` + `resumeHint()` (computed then, so
  * it can name the latest checkpoint) and end by the signal (130 / 143 to a shell) (`stoppable` in cli/signals.ts: at once, or once an
  * `orderly` section of `fn` has closed what it opened). An --out this call created and left empty
- * (the command failed before writing anything but the settings it started with, run.json) is removed again.
+ * (the command failed before writing anything but the settings it started with, run.json) is removed again, and so are
+ * the folders on its way the lock created with it (`--out new/a/run`: new/ and new/a/ too, if still empty).
  * What `fn` hands `unlessDone` runs when the command ends without finishing, by an error or by a signal alike (a run
  * that wrote nothing yet puts back the settings of the run it was to replace: `KeptRun.undo`); it returns a function
  * that drops it again (a step that finished: `demo --seeds`' earlier seeds).
  */
 export async function guardRun<T>(out: string, what: string, resumeHint: () => string, fn: (orderly: Orderly, unlessDone: UnlessDone) => Promise<T>): Promise<T> {
   const created = !existsSync(out);
+  const top = created ? topMissing(out) : out;
   const undos = new Set<() => void>();
   const unlessDone: UnlessDone = (undo) => {
     undos.add(undo);
@@ -57,7 +60,10 @@ export async function guardRun<T>(out: string, what: string, resumeHint: () => s
   const done = () => {
     lock.release();
     // the settings kept for a resume (run.json) alone are nothing to resume: a run that failed before training leaves no --out
-    if (created && existsSync(out) && readdirSync(out).every((f) => f === RUN_SETTINGS_FILE)) rmSync(out, { recursive: true, force: true });
+    if (created && existsSync(out) && readdirSync(out).every((f) => f === RUN_SETTINGS_FILE)) {
+      rmSync(out, { recursive: true, force: true });
+      removeEmptyUpTo(dirname(resolve(out)), top);
+    }
   };
   try {
     // stopped before writing anything, it leaves no empty --out either
@@ -72,6 +78,24 @@ export async function guardRun<T>(out: string, what: string, resumeHint: () => s
     throw e;
   } finally {
     done();
+  }
+}
+
+/** The outermost folder of `path` that does not exist (path itself when its parent does): what creating it creates. */
+function topMissing(path: string): string {
+  let top = resolve(path);
+  for (let d = dirname(top); d !== top && !existsSync(d); d = dirname(d)) top = d;
+  return top;
+}
+
+/** Remove `dir` and each parent up to `top` (inclusive) while empty: the folders made on the way to a run that left nothing. */
+function removeEmptyUpTo(dir: string, top: string): void {
+  for (let d = dir; d.length >= top.length && d.startsWith(top); d = dirname(d)) {
+    try {
+      rmdirSync(d); // only an empty one: anything written there meanwhile (another process's) stays, and so do its parents
+    } catch {
+      return;
+    }
   }
 }
 
