@@ -274,8 +274,16 @@ async function optionsToldApartWithoutColour(page: Page, aid: number) {
 async function noSidewaysScroll(page: Page, screen: string) {
   await page.setViewportSize({ width: 320, height: 760 });
   const sizes = (await page.evaluate('({ content: document.documentElement.scrollWidth, window: document.documentElement.clientWidth })')) as { content: number; window: number };
+  // The task's badge and its "item …" text, side by side, keep a gap between them (measured before: 0 px, flush).
+  const gap = (await page.evaluate(`(() => {
+    const head = document.querySelector('.task-head');
+    if (!head || head.children.length < 2) return null;
+    const [badge, item] = [...head.children].map((e) => e.getBoundingClientRect());
+    return item.top < badge.bottom ? Math.round(item.left - badge.right) : null; // on a line of its own: no gap to keep
+  })()`)) as number | null;
   await page.setViewportSize({ width: 1200, height: 760 });
   expect({ screen, wide: sizes.content > sizes.window ? sizes : null }).toEqual({ screen, wide: null });
+  if (gap !== null) expect(gap, `${screen}: px between the task badge and its item text`).toBeGreaterThanOrEqual(6);
 }
 
 /** What has the focus: its test id (or id, or tag), whether it is inside the task card, and whether a focus ring shows. */
