@@ -41,6 +41,7 @@ let tokenLoadProject: number;
 let doublePlayProject: number;
 let draftRationaleProject: number;
 let draftPlayProject: number;
+let resendProject: number;
 let switchProjectA: number;
 let switchProjectB: number;
 let otherId: number;
@@ -70,6 +71,7 @@ beforeAll(async () => {
   doublePlayProject = (await createDemoProject(store, 'double-play', join(dir, 'images-dp'), 1, 1, { types: ['play'] })).project.id;
   draftRationaleProject = (await createDemoProject(store, 'draft-rationale', join(dir, 'images-dr'), 1, 1, { types: ['rationale'] })).project.id;
   draftPlayProject = (await createDemoProject(store, 'draft-play', join(dir, 'images-dy'), 1, 1, { types: ['play'] })).project.id;
+  resendProject = (await createDemoProject(store, 'resend', join(dir, 'images-rs'), 1, 1, { types: ['rationale'] })).project.id;
   // Two projects told apart by their task counts (the progress bar says "/ 2 tasks" or "/ 3 tasks").
   switchProjectA = (await createDemoProject(store, 'switch-a', join(dir, 'images-sa'), 2, 1, { types: ['rationale'] })).project.id;
   switchProjectB = (await createDemoProject(store, 'switch-b', join(dir, 'images-sb'), 3, 1, { types: ['rationale'] })).project.id;
@@ -422,6 +424,39 @@ describe.skipIf(!!skip)('workbench in Chromium: a connection lost mid-submit', (
     await page.getByTestId('load-current').click();
     await expect.poll(assignmentShown.bind(null, page)).not.toBe(first);
     expect(await page.getByTestId('stale').count()).toBe(0);
+    await page.close();
+  });
+});
+
+describe.skipIf(!!skip)('workbench in Chromium: a label whose answer was lost, then a reload', () => {
+  it('sent again after the reload, it is the same submission: saved, not "already had a label"', async () => {
+    // Measured before: the reload made a new submission id, and the resend was refused (409) with the "already had a label" notice.
+    const page = await signIn(resendProject);
+    await page.locator('div.task[data-ready=true]').waitFor();
+    const aid = await assignmentShown(page);
+    await page.getByTestId('rationale-0').check();
+    let sent = '';
+    await page.route('**/annotation', async (r) => {
+      sent = r.request().postData() ?? '';
+      await r.abort('internetdisconnected');
+    });
+    await page.getByTestId('submit').click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^Could not save this label/);
+    await page.unroute('**/annotation');
+    await page.reload();
+    await page.locator(`div.task[data-assignment="${aid}"][data-ready=true]`).waitFor();
+    expect(await page.getByTestId('rationale-0').isChecked()).toBe(true);
+    // The first request reaches the server only now (it was on its way while the page reloaded).
+    const late = await fetch(new URL(`/api/assignments/${aid}/annotation`, server.url), { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: sent });
+    expect(late.status).toBe(201);
+    const answer = page.waitForResponse((r) => r.url().endsWith(`/api/assignments/${aid}/annotation`));
+    await page.getByTestId('submit').click();
+    expect((await answer).status()).toBe(200); // a replay of the stored submission
+    await page.locator('[data-testid=all-done], [data-testid=stale]').first().waitFor();
+    expect(await page.getByTestId('stale').count()).toBe(0);
+    expect(await page.getByTestId('all-done').count()).toBe(1);
+    expect((await labels()).filter((l) => l.assignment === aid)).toEqual([{ assignment: aid, label: { accepted: [0] } }]);
+    expect(await page.evaluate(`Object.keys(sessionStorage).filter((k) => k.startsWith('askfirst.draft.${aid}.'))`)).toEqual([]);
     await page.close();
   });
 });

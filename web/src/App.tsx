@@ -7,7 +7,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError, isTokenRefused, projectStore, tokenStore, whyFailed, type AssignmentInfo, type Label, type Me, type NextResponse, type ProjectInfo, type Progress } from './api.js';
 import { TaskView, useFocusIfLost, type Refused } from './tasks.js';
 import { TabPresence } from './tabs.js';
-import { dropDrafts } from './draft.js';
+import { dropDrafts, keepSubmissionId, keptSubmissionId } from './draft.js';
 
 /** What the sign-in form says when the server refuses a token (401): it may be mistyped, or revoked or replaced by the project owner. */
 export const TOKEN_REFUSED_AT_SIGN_IN =
@@ -247,7 +247,8 @@ export function App() {
     setAssignment(a);
     setTtlSeconds(ttl);
     setProgress(p);
-    setSubmissionId(crypto.randomUUID());
+    // a label sent for this task before a reload (its answer lost) is sent again as the same submission
+    setSubmissionId((a && keptSubmissionId(a.id)) ?? crypto.randomUUID());
   }, []);
 
   // An assignment goes back to the queue after `ttlSeconds` without activity. While the annotator
@@ -341,6 +342,7 @@ export function App() {
     inFlight.current = true;
     setBusy(true);
     try {
+      keepSubmissionId(assignment.id, submissionId); // its answer may be lost: sent again after a reload, the same submission
       await api.submit(assignment.id, submissionId, label);
       dropDrafts(assignment.id);
       setFlash('Saved');

@@ -1,7 +1,8 @@
 /**
  * What an annotator has given for a task so far (the boxes ticked, the note typed, the play steps taken, the rating),
  * kept in the tab's `sessionStorage` under the assignment's id, so a reload in the middle of a task shows it as it was
- * instead of blank (a play task back at its first view). Dropped once the label is saved (`dropDrafts`).
+ * instead of blank (a play task back at its first view), and the submission id of a label sent (`keptSubmissionId`).
+ * Dropped once the label is saved (`dropDrafts`).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
 
@@ -47,5 +48,27 @@ export function dropDrafts(aid: number): void {
     }
   } catch {
     /* storage off: nothing was kept */
+  }
+}
+
+/**
+ * The submission id a label for assignment `aid` was sent with, kept with its drafts once a submit was tried (the
+ * answer may have been lost): the same label sent again after a reload is then the same submission, which the server
+ * stores once and answers as saved, not a second one it refuses as "already labelled". Null if none was tried.
+ */
+export function keptSubmissionId(aid: number): string | null {
+  try {
+    return sessionStorage.getItem(keyOf(aid, 'submissionId'));
+  } catch {
+    return null;
+  }
+}
+
+/** Keeps `id` as assignment `aid`'s submission id (`keptSubmissionId`); dropped with its drafts once the label is saved. */
+export function keepSubmissionId(aid: number, id: string): void {
+  try {
+    sessionStorage.setItem(keyOf(aid, 'submissionId'), id);
+  } catch {
+    /* storage full or off: a resend after a reload is a new submission, as before */
   }
 }
