@@ -41,6 +41,7 @@ let tokenLoadProject: number;
 let doublePlayProject: number;
 let draftRationaleProject: number;
 let draftPlayProject: number;
+let offlineProject: number;
 let resendProject: number;
 let switchProjectA: number;
 let switchProjectB: number;
@@ -71,6 +72,7 @@ beforeAll(async () => {
   doublePlayProject = (await createDemoProject(store, 'double-play', join(dir, 'images-dp'), 1, 1, { types: ['play'] })).project.id;
   draftRationaleProject = (await createDemoProject(store, 'draft-rationale', join(dir, 'images-dr'), 1, 1, { types: ['rationale'] })).project.id;
   draftPlayProject = (await createDemoProject(store, 'draft-play', join(dir, 'images-dy'), 1, 1, { types: ['play'] })).project.id;
+  offlineProject = (await createDemoProject(store, 'offline', join(dir, 'images-of'), 1, 1, { types: ['rationale'] })).project.id;
   resendProject = (await createDemoProject(store, 'resend', join(dir, 'images-rs'), 1, 1, { types: ['rationale'] })).project.id;
   // Two projects told apart by their task counts (the progress bar says "/ 2 tasks" or "/ 3 tasks").
   switchProjectA = (await createDemoProject(store, 'switch-a', join(dir, 'images-sa'), 2, 1, { types: ['rationale'] })).project.id;
@@ -519,6 +521,34 @@ describe.skipIf(!!skip)('workbench in Chromium: a stale tab', () => {
       },
     };
   }
+
+  it('a page whose heartbeats get no answer says so politely, keeps what was entered, and clears the notice once one gets through', async () => {
+    // Measured before: the page said nothing while the server could not be reached.
+    const page = await signIn(offlineProject, true);
+    await page.locator('div.task[data-ready=true]').waitFor();
+    const aid = await assignmentShown(page);
+    await page.getByTestId('rationale-1').check();
+    const notice = page.getByTestId('unreachable');
+    expect({ role: await notice.getAttribute('role'), text: await notice.textContent() }).toEqual({ role: 'status', text: '' });
+    const url = `**/api/assignments/${aid}/heartbeat`;
+    await page.route(url, (r) => r.abort('internetdisconnected'));
+    await page.clock.fastForward('01:05');
+    const failed = page.waitForEvent('requestfailed', (r) => r.url().endsWith(`/api/assignments/${aid}/heartbeat`));
+    await page.mouse.move(50, 300);
+    await failed;
+    await expect.poll(() => notice.textContent()).toMatch(/^The workbench server cannot be reached just now\. What you have entered here is kept/);
+    expect(await page.getByRole('alert').count()).toBe(0); // a polite status, not an alert
+    expect(await page.getByTestId('rationale-1').isChecked()).toBe(true);
+    await page.unroute(url);
+    // Tried again at the first sign of activity 10 s on (not a whole minute), and the notice goes.
+    await page.clock.fastForward('00:11');
+    const answered = page.waitForResponse((r) => r.url().endsWith(`/api/assignments/${aid}/heartbeat`));
+    await page.mouse.move(60, 300);
+    expect(await (await answered).json()).toMatchObject({ held: true });
+    await expect.poll(() => notice.textContent()).toBe('');
+    expect(await page.getByTestId('rationale-1').isChecked()).toBe(true);
+    await page.close();
+  });
 
   it('a page whose token is revoked while open says at its next heartbeat that the token no longer works, and stops', async () => {
     const store = server.store;

@@ -4,7 +4,7 @@
  * double-counts). All model text is rendered as React text nodes — never as HTML.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError, isTokenRefused, projectStore, tokenStore, whyFailed, type AssignmentInfo, type Label, type Me, type NextResponse, type ProjectInfo, type Progress } from './api.js';
+import { api, ApiError, isTokenRefused, projectStore, tokenStore, Unreachable, whyFailed, type AssignmentInfo, type Label, type Me, type NextResponse, type ProjectInfo, type Progress } from './api.js';
 import { TaskView, useFocusIfLost, type Refused } from './tasks.js';
 import { TabPresence } from './tabs.js';
 import { dropDrafts, keepSubmissionId, keptSubmissionId } from './draft.js';
@@ -121,6 +121,13 @@ function StaleNotice({ stale, onLoad }: { stale: StaleState; onLoad: () => void 
   );
 }
 
+/** How soon, after a heartbeat that got no answer, the next sign of activity tries again (not a whole interval later). */
+const RETRY_MS = 10_000;
+
+/** Said (politely, as a status, not an alert) while heartbeats get no answer: nothing is lost, and nothing to do but wait. */
+const UNREACHABLE =
+  'The workbench server cannot be reached just now. What you have entered here is kept: carry on; this notice goes away once the server answers again.';
+
 /**
  * The server refused the annotator's token (401: revoked or replaced by the project owner while the
  * page was open), learned at a heartbeat, a label submitted, a play step, the task's picture, the
@@ -228,6 +235,8 @@ export function App() {
   }, [me]); // pid is read once to pick the first project
 
   const [ttlSeconds, setTtlSeconds] = useState(3600);
+  // A heartbeat got no answer (the network down, the server restarting): `UNREACHABLE` says so under the header until one gets through.
+  const [unreachable, setUnreachable] = useState(false);
   // Only the latest load's answer is shown: switched quickly from project A to B, A's answer (or
   // failure) arriving after B's would put A's task under B's name.
   const loads = useRef(0);
@@ -247,6 +256,7 @@ export function App() {
     setAssignment(a);
     setTtlSeconds(ttl);
     setProgress(p);
+    setUnreachable(false);
     // a label sent for this task before a reload (its answer lost) is sent again as the same submission
     setSubmissionId((a && keptSubmissionId(a.id)) ?? crypto.randomUUID());
   }, []);
@@ -274,12 +284,18 @@ export function App() {
       last = Date.now();
       api.heartbeat(aid).then(
         (h) => {
+          if (live) setUnreachable(false);
           const why: Stale | null = h.labelled ? 'labelled' : !h.held ? 'taken' : h.elsewhere ? 'elsewhere' : null;
           if (live && why) setStale({ why, refused: null });
         },
         (e: unknown) => {
           if (live && e instanceof ApiError && e.status === 401) setTokenGone('heartbeat');
-          // else offline for a moment: the next event tries again; a late label is still stored while the task has room
+          else if (live && e instanceof Unreachable) {
+            // said on the page (what was entered is kept), and tried again at the first event after RETRY_MS, so the
+            // notice goes soon after the server is back; a late label is still stored while the task has room
+            setUnreachable(true);
+            last -= Math.max(0, every - RETRY_MS);
+          }
         },
       ).finally(() => (sending = false));
     };
@@ -424,6 +440,10 @@ export function App() {
       <div className="flash" role="status" data-testid="flash">
         {flash}
       </div>
+      {/* A live region always in the page, as the flash: the notice is announced when its text comes. */}
+      <p className="unreachable" role="status" data-testid="unreachable">
+        {unreachable && !tokenGone && UNREACHABLE}
+      </p>
       {error && (
         <p className="error" role="alert">
           {error}
