@@ -8,8 +8,8 @@
  * after a kill -9. `export` and `suite generate` take the same guard: two of them writing into one --out would write
  * over each other (a suite's images of two seeds mixed; an export replacing the other's as it finishes).
  */
-import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { missingFolders, removeEmptyFolders } from '../util/fsx.js';
 import { RUN_SETTINGS_FILE } from '../util/run-settings.js';
 import { describeError } from '../util/errors.js';
 import { lockDir } from '../eval/lock.js';
@@ -33,7 +33,7 @@ export function alreadyFinishedLine(stage: string, out: string): string {
  */
 export async function guardRun<T>(out: string, what: string, resumeHint: () => string, fn: (orderly: Orderly, unlessDone: UnlessDone) => Promise<T>): Promise<T> {
   const created = !existsSync(out);
-  const top = created ? topMissing(out) : out;
+  const made = missingFolders(out); // --out and the folders on its way the lock is to create (none when --out exists)
   const undos = new Set<() => void>();
   const unlessDone: UnlessDone = (undo) => {
     undos.add(undo);
@@ -62,7 +62,7 @@ export async function guardRun<T>(out: string, what: string, resumeHint: () => s
     // the settings kept for a resume (run.json) alone are nothing to resume: a run that failed before training leaves no --out
     if (created && existsSync(out) && readdirSync(out).every((f) => f === RUN_SETTINGS_FILE)) {
       rmSync(out, { recursive: true, force: true });
-      removeEmptyUpTo(dirname(resolve(out)), top);
+      removeEmptyFolders(made.slice(1)); // --out itself is gone: its parents made with it, while empty
     }
   };
   try {
@@ -78,24 +78,6 @@ export async function guardRun<T>(out: string, what: string, resumeHint: () => s
     throw e;
   } finally {
     done();
-  }
-}
-
-/** The outermost folder of `path` that does not exist (path itself when its parent does): what creating it creates. */
-function topMissing(path: string): string {
-  let top = resolve(path);
-  for (let d = dirname(top); d !== top && !existsSync(d); d = dirname(d)) top = d;
-  return top;
-}
-
-/** Remove `dir` and each parent up to `top` (inclusive) while empty: the folders made on the way to a run that left nothing. */
-function removeEmptyUpTo(dir: string, top: string): void {
-  for (let d = dir; d.length >= top.length && d.startsWith(top); d = dirname(d)) {
-    try {
-      rmdirSync(d); // only an empty one: anything written there meanwhile (another process's) stays, and so do its parents
-    } catch {
-      return;
-    }
   }
 }
 

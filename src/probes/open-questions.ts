@@ -451,8 +451,9 @@ export async function runOpenQuestions(o: { policy: Policy; /** What the summary
       keep(r);
       bar.tick(1);
     };
-    if (o.policy.pipelined) await askPipelined(o.policy, todo, B, observation, resultOf, o.judge, kept, o.signal);
-    else await askBatched(o.policy, todo, B, observation, resultOf, o.judge, kept, o.signal);
+    const asking: Asking = { policy: o.policy, todo, observation, resultOf, judge: o.judge, keep: kept, signal: o.signal };
+    if (o.policy.pipelined) await askPipelined(asking, B);
+    else await askBatched(asking, B);
   } catch (e) {
     // ended by a signal (Ctrl-C) or an error: the bar says where it stopped or failed (as the presence questions' does)
     if (o.signal?.aborted) bar.interrupt();
@@ -480,6 +481,18 @@ export async function runOpenQuestions(o: { policy: Policy; /** What the summary
   return { summary, items, resumed: o.questions.length - todo.length };
 }
 
+/** What asking the open questions takes, batched or pipelined: the policy, the questions left, how each is shown and its
+ * answer recorded, the judge (if any), where a result goes as it is kept, and the run's signal. */
+interface Asking {
+  policy: Policy;
+  todo: readonly OpenQuestion[];
+  observation: (q: OpenQuestion) => Observation;
+  resultOf: (q: OpenQuestion, reply: string) => OpenItemResult;
+  judge: Judge | undefined;
+  keep: (r: OpenItemResult) => void;
+  signal?: AbortSignal;
+}
+
 const OPEN_ABORTED = 'run interrupted; answered open questions are saved — re-run the same command to resume';
 
 /**
@@ -491,16 +504,7 @@ const OPEN_ABORTED = 'run interrupted; answered open questions are saved — re-
  * Ctrl-C stops after the current batch (answered and judged ones are kept; a re-run resumes); a judge's failure is thrown
  * once the policy's batch has ended, the verdicts in flight settled (those judged are kept).
  */
-async function askBatched(
-  policy: Policy,
-  todo: readonly OpenQuestion[],
-  B: number,
-  observation: (q: OpenQuestion) => Observation,
-  resultOf: (q: OpenQuestion, reply: string) => OpenItemResult,
-  judge: Judge | undefined,
-  keep: (r: OpenItemResult) => void,
-  signal?: AbortSignal,
-): Promise<void> {
+async function askBatched({ policy, todo, observation, resultOf, judge, keep, signal }: Asking, B: number): Promise<void> {
   // the batch being judged, and how its judging failed: held, not thrown, while the policy answers the next batch
   let judging: Promise<void> = Promise.resolve();
   let failed: { error: unknown } | undefined;
@@ -531,16 +535,7 @@ async function askBatched(
  * when the batch's last reply came: up to --batch-size answers lost, and no progress meanwhile). The first failure stops
  * new questions (no new attempt or retry) and is thrown once those in flight have settled; their answers are kept.
  */
-async function askPipelined(
-  policy: Policy,
-  todo: readonly OpenQuestion[],
-  workers: number,
-  observation: (q: OpenQuestion) => Observation,
-  resultOf: (q: OpenQuestion, reply: string) => OpenItemResult,
-  judge: Judge | undefined,
-  keep: (r: OpenItemResult) => void,
-  signal?: AbortSignal,
-): Promise<void> {
+async function askPipelined({ policy, todo, observation, resultOf, judge, keep, signal }: Asking, workers: number): Promise<void> {
   let next = 0;
   let stop = false;
   const halt = new AbortController();

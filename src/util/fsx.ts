@@ -3,7 +3,7 @@
  * sibling and are renamed into place, and so do whole directories (writeDirAtomic); JSONL
  * records are appended one whole line per write.
  */
-import { closeSync, fchmodSync, fstatSync, fsyncSync, futimesSync, ftruncateSync, openSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fstatSync, fsyncSync, futimesSync, ftruncateSync, openSync, readdirSync, realpathSync, renameSync, rmdirSync, rmSync, statSync, writeSync, mkdirSync } from 'node:fs';
 import { lstat, open, readdir, realpath, rename, mkdir, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -410,5 +410,30 @@ export function readJsonFlagFile(flag: string, path: string): unknown {
   } catch (e) {
     // V8 quotes a short file whole in its message, newlines and all: one line, as every CLI error is
     throw new InputError(`${flag} ${path}: not a JSON file (${describeError(e).replace(/\s*\n\s*/g, ' ').trim()})`, { cause: e });
+  }
+}
+
+/**
+ * The folders that creating `dir` with its parents makes: `dir` and each parent not there yet, deepest first (none when
+ * `dir` exists). Taken before a run creates them, so that a run that leaves nothing removes them again
+ * (`removeEmptyFolders`: cli/run-guard.ts's --out and the folders on its way, util/run-settings.ts's undo).
+ */
+export function missingFolders(dir: string): string[] {
+  const missing: string[] = [];
+  for (let d = resolve(dir); !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.push(d);
+  return missing;
+}
+
+/**
+ * Remove `folders` (deepest first, as `missingFolders` gives them) while each is empty: the first that holds something
+ * (another process's file written meanwhile), is gone or cannot be removed stops it, and its parents stay.
+ */
+export function removeEmptyFolders(folders: readonly string[]): void {
+  for (const d of folders) {
+    try {
+      rmdirSync(d); // an empty folder only
+    } catch {
+      return;
+    }
   }
 }

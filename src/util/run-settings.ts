@@ -6,12 +6,12 @@
  * `--seed`); what may change on a resume (progress, logging, checkpointing, a time limit) is left out by the caller,
  * and a budget (`--steps`, `--updates`) may grow but not shrink.
  */
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { kebab } from './config.js';
 import { ConfigError, DataError } from './errors.js';
-import { writeFileAtomicSync } from './fsx.js';
+import { missingFolders, removeEmptyFolders, writeFileAtomicSync } from './fsx.js';
 import { checkFileFormat, formatFields, type FileFormat } from './file-format.js';
 
 export const RUN_SETTINGS_FILE = 'run.json';
@@ -220,30 +220,15 @@ export function keepRunSettings(dir: string, settings: Readonly<Record<string, u
   const file = join(dir, RUN_SETTINGS_FILE);
   const { inFile, unchecked } = checkRun(dir, settings, opts);
   const previous = existsSync(file) ? readFileSync(file) : null;
-  const made = foldersToMake(dir);
+  const made = missingFolders(dir);
   const kept = withoutEarlier(inFile ? keptKnown(inFile.settings, settings) : settings);
   writeFileAtomicSync(file, `${JSON.stringify({ ...formatFields(RUN_SETTINGS_FORMAT), ...({ run: opts.run, settings: kept } satisfies KeptSettings) }, null, 2)}\n`);
   const undo = () => {
     if (previous) return writeFileAtomicSync(file, previous);
     rmSync(file, { force: true });
-    removeEmpty(made);
+    removeEmptyFolders(made);
   };
   return { undo, ...(unchecked ? { unchecked } : {}) };
-}
-
-/** The folders writing into `dir` makes: it and those of its parents not there yet, deepest first. */
-function foldersToMake(dir: string): string[] {
-  const made: string[] = [];
-  for (let d = resolve(dir); !existsSync(d) && dirname(d) !== d; d = dirname(d)) made.push(d);
-  return made;
-}
-
-/** Remove `folders` (deepest first) while each is empty: what was made for a run.json put back, and nothing since. */
-function removeEmpty(folders: readonly string[]): void {
-  for (const d of folders) {
-    if (!existsSync(d) || readdirSync(d).length) return;
-    rmdirSync(d);
-  }
 }
 
 /**
