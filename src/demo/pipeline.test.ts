@@ -174,17 +174,22 @@ describe('demo re-run over a training stage killed mid-way', () => {
   });
 });
 
+/** An earlier quick demo of seed 0 finished in `out` (results.json, report.html, MODEL_CARD.md), beside what an earlier --fresh demo set aside. */
+async function writeEarlierDemo(out: string): Promise<void> {
+  const earlier = fakeResults(11);
+  earlier.data.seed = 0;
+  earlier.quick = true;
+  await writeResults(out, earlier);
+  writeFileSync(join(out, 'report.html'), '<p>the earlier demo</p>');
+  writeFileSync(join(out, 'MODEL_CARD.md'), '# the earlier demo\n');
+  writeFileSync(join(out, 'results.replaced.json'), '{"an older": "one"}');
+}
+
 describe('demo --fresh over an earlier demo', () => {
   it("moves the earlier demo's results.json, report.html and MODEL_CARD.md aside as it starts, and back if stopped before it wrote anything", async () => {
     const root = tmpDir('askfirst-demo-fresh-summary');
     const out = seedDir(root, 0);
-    const earlier = fakeResults(11);
-    earlier.data.seed = 0;
-    earlier.quick = true;
-    await writeResults(out, earlier);
-    writeFileSync(join(out, 'report.html'), '<p>the earlier demo</p>');
-    writeFileSync(join(out, 'MODEL_CARD.md'), '# the earlier demo\n');
-    writeFileSync(join(out, 'results.replaced.json'), '{"an older": "one"}');
+    await writeEarlierDemo(out);
     const bytes = readFileSync(join(out, 'results.json'), 'utf8');
     expect((await aggregateSeeds(root, [0])).aggregate.runs).toHaveLength(1); // the earlier demo's figures, finished
     const said: string[] = [];
@@ -216,13 +221,7 @@ describe('demo --fresh over an earlier demo', () => {
 
   it('called as a library (no unlessDone) and failing before it wrote anything: the folder is as it was (was: its summary left set aside)', async () => {
     const out = tmpDir('askfirst-demo-fresh-library');
-    const earlier = fakeResults(11);
-    earlier.data.seed = 0;
-    earlier.quick = true;
-    await writeResults(out, earlier);
-    writeFileSync(join(out, 'report.html'), '<p>the earlier demo</p>');
-    writeFileSync(join(out, 'MODEL_CARD.md'), '# the earlier demo\n');
-    writeFileSync(join(out, 'results.replaced.json'), '{"an older": "one"}');
+    await writeEarlierDemo(out);
     const folder = () => Object.fromEntries(readdirSync(out).filter((f) => f !== 'supervised').map((f) => [f, readFileSync(join(out, f), 'utf8')]));
     const before = folder();
     const said: string[] = [];
