@@ -107,7 +107,7 @@ describe('a full disk under askfirst export', () => {
     const { root, whole, full } = twoDirs('askfirst-full-export');
     const data = join(root, 'suite');
     await writeSuite(data, generateSuite({ episodes: 4, seed: 3, size: 32 }));
-    const args = ['export', '--data', data, '--out', 'out', '--no-progress'];
+    const args = ['export', '--data', data, '--out', 'out', '--no-progress', '--overwrite']; // over the earlier export
     for (const dir of [whole, full]) expect((await runCli([...args, '--turns', 'first', '--limit', '2'], dir)).code).toBe(0); // the export the run replaces
     const earlier = treeHashes(full);
     expect((await runCli(args, whole)).code).toBe(0);

@@ -79,7 +79,7 @@ describe('askfirst export killed with SIGKILL, then run again', () => {
     const root = tmpDir('askfirst-kill-export');
     const data = join(root, 'suite');
     await writeSuite(data, generateSuite({ episodes: 40, seed: 3, size: 32 })); // 1,577 rows: two row groups of train.parquet
-    const args = ['export', '--data', data, '--out', 'out', '--no-progress']; // --turns path, Parquet: the defaults
+    const args = ['export', '--data', data, '--out', 'out', '--no-progress', '--overwrite']; // --turns path, Parquet: the defaults; over the earlier export
     const earlier = ['export', '--data', data, '--out', 'out', '--no-progress', '--turns', 'first', '--limit', '2'];
     const whole = join(root, 'whole');
     const killed = join(root, 'killed');

@@ -7,7 +7,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('export')
     .description('export episodes as a dataset external trainers and evaluation harnesses load (--format trl: JSONL + images, Parquet, dataset card; --format lmms-eval: the first turns, or with --turns episode whole episodes, for lmms-eval)')
-    .addHelpText('after', '\nExample:\n  askfirst export --format trl --data suite --out datasets/askfirst-trl\n  askfirst export --format trl --data suite --out datasets/askfirst-mt --turns first\n  askfirst export --format lmms-eval --data suite --out integrations/lmms_eval/askfirst_first_turn/data\n  askfirst export --format lmms-eval --turns episode --data suite --out integrations/lmms_eval/askfirst_episode/data');
+    .addHelpText('after', '\nExample:\n  askfirst export --format trl --data suite --out datasets/askfirst-trl\n  askfirst export --format trl --data suite --out datasets/askfirst-trl --overwrite   # again: replaces that export\n  askfirst export --format trl --data suite --out datasets/askfirst-mt --turns first\n  askfirst export --format lmms-eval --data suite --out integrations/lmms_eval/askfirst_first_turn/data\n  askfirst export --format lmms-eval --turns episode --data suite --out integrations/lmms_eval/askfirst_episode/data');
   addSchemaOptions(cmd, ExportSchema);
   // a trainer named as the format (a researcher moving to verl or OpenRLHF): what it reads, instead of "Did you mean trl?"
   const format = cmd.options.find((o) => o.long === '--format')!;

@@ -6,7 +6,8 @@ import { onByDefault, outDirField, progressField } from '../util/config.js';
 export const ExportSchema = z.object({
   format: z.enum(['trl', 'lmms-eval']).default('trl').describe('dataset format: trl (conversational prompt-only with images, for TRL; OpenRLHF reads its train.jsonl as it is, exported with --absolute-paths; verl reads it converted by integrations/verl/make_verl_data.py; see docs/train-a-real-vlm.md); lmms-eval (the first turn of each episode as the docs of integrations/lmms_eval/askfirst_first_turn: the trl columns plus the letters the reply is read by and whether the view shows enough; with --turns episode the whole episode beside it, for askfirst_episode)'),
   data: z.string().min(1).describe('episodes: DIR, suite:DIR or proactivebench:DIR'),
-  out: outDirField().describe('output folder: new, empty, or an earlier export (replaced as a whole; it appears at once, never half-written)'),
+  out: outDirField().describe('output folder: new, empty, or an earlier export with --overwrite (replaced as a whole; it appears at once, never half-written)'),
+  overwrite: z.boolean().default(false).describe('replace an earlier export in --out (without it, one there is refused)'),
   turns: z.enum(['path', 'first', 'episode']).optional().describe('path (the default of --format trl): one row per state on each episode\'s canonical path (single-turn training); first (the default of --format lmms-eval): one row per episode (multi-turn training via env serve, lmms-eval\'s askfirst_first_turn); episode (--format lmms-eval only): that row with every reachable view and the episode\'s protocol as JSON (lmms-eval\'s multi-round askfirst_episode)'),
   mode: z.enum(EVAL_MODES).default('proactive').describe('protocol mode of the prompts'),
   kinds: z.array(z.string()).optional().describe('only these scenario kinds'),

@@ -24,6 +24,10 @@ describe('askfirst export --help', () => {
     expect(flat).toContain('OpenRLHF reads its train.jsonl as it is, exported with --absolute-paths');
     expect(flat).not.toContain('small conversion');
     expect(flat).toContain('--absolute-paths');
+    // --out's earlier export is replaced with --overwrite only: the option, --out's help and an example say so
+    expect(flat).toContain('--overwrite replace an earlier export in --out (without it, one there is refused)');
+    expect(flat).toContain('an earlier export with --overwrite (replaced as a whole');
+    expect(flat).toContain('--out datasets/askfirst-trl --overwrite');
     // the converter it names is there, and the OpenRLHF launchers take train.jsonl itself
     const root = join(import.meta.dirname, '..', '..');
     expect(flat).toContain('integrations/verl/make_verl_data.py');
@@ -113,7 +117,7 @@ describe('askfirst export, progress', () => {
     const said: string[] = [];
     const inPlace: boolean[] = []; // per line: whether the export was in --out when it was said
     vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => (inPlace.push(existsSync(join(d, 'out', 'README.md'))), said.push(String(s)) > 0));
-    const run = (extra: Record<string, unknown>) => runExport(ExportSchema.parse({ data: join(d, 's'), out: join(d, 'out'), ...extra }));
+    const run = (extra: Record<string, unknown>) => runExport(ExportSchema.parse({ data: join(d, 's'), out: join(d, 'out'), overwrite: true, ...extra })); // three runs into one --out
     await run({});
     // piped: each bar's first line and the one saying it finished, in phase order (a first line that comes late, on a
     // loaded machine, carries the rate and ETA: "exporting: 1/2 episodes (0.9/s, ETA 1s)"); after the last episode a
@@ -156,16 +160,16 @@ describe('askfirst export, a view that does not load', () => {
     vi.mocked(process.stderr.write).mockImplementation((s) => said.push(String(s)) > 0);
     await run('--out', out, '--limit', '1'); // an earlier export of the first episode
     expect(said.at(-1)).toMatch(new RegExp(`^wrote \\d+ rows \\(\\d+ images\\) to ${out}: train.jsonl`)); // a new --out: nothing replaced
-    await run('--out', out, '--limit', '1');
+    await run('--out', out, '--limit', '1', '--overwrite');
     // the earlier export there is replaced as a whole, and the last line says so (it said nothing)
     expect(said.at(-1)).toMatch(new RegExp(`^wrote \\d+ rows \\(\\d+ images\\) to ${out}, replacing the earlier export there: train.jsonl`));
     const card = readFileSync(join(out, 'README.md'), 'utf8');
     const view = join(suite, (written[1].views[0] as { path: string }).path);
     writeFileSync(view, readFileSync(view).subarray(0, 60)); // the second episode's first view cut short
-    await expect(run('--out', out)).rejects.toThrow(`Nothing was exported (${out} holds the earlier export as it was)`);
+    await expect(run('--out', out, '--overwrite')).rejects.toThrow(`Nothing was exported (${out} holds the earlier export as it was)`);
     expect(readFileSync(join(out, 'README.md'), 'utf8')).toBe(card);
     const fresh = join(dir, 'fresh');
-    await expect(run('--out', fresh)).rejects.toThrow(`Nothing was exported (${fresh} was not created)`);
+    await expect(run('--out', fresh, '--overwrite')).rejects.toThrow(`Nothing was exported (${fresh} was not created)`); // --overwrite with nothing there: a new folder
     expect(existsSync(fresh)).toBe(false);
     expect(readdirSync(dir).sort()).toEqual(['out', 'suite']);
   });
@@ -193,5 +197,40 @@ describe('askfirst export, options and --out refused before the data is read', (
     expect(said.join('')).not.toContain('reading suite');
     expect(readdirSync(dir).sort()).toEqual(['other', 'suite']);
     expect(readdirSync(other)).toEqual(['notes.txt']);
+  });
+});
+
+describe('askfirst export over an earlier export', () => {
+  it('is refused without --overwrite, in one line naming it, before the data is read (it replaced it, as feedback export and suite show do not); with --overwrite it is replaced', async () => {
+    const dir = tmpDir('askfirst-cli-export-overwrite');
+    const suite = join(dir, 'suite');
+    await writeSuite(suite, generateSuite({ episodes: 2, kinds: ['sketch'], size: 32 }));
+    const out = join(dir, 'out');
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => said.push(String(s)) > 0);
+    const run = (...extra: string[]) => {
+      const program = new Command().exitOverride();
+      register(program);
+      return program.parseAsync(['node', 'askfirst', 'export', '--data', suite, '--out', out, '--no-parquet', ...extra]);
+    };
+    await run('--limit', '1', '--no-progress'); // the earlier export: one episode
+    const card = readFileSync(join(out, 'README.md'), 'utf8');
+    const rows = readFileSync(join(out, 'train.jsonl'), 'utf8');
+    said.length = 0;
+    const refused = await run().then(
+      () => 'exported',
+      (e: Error) => e.message,
+    );
+    expect(refused).toBe(`--out ${out} holds an earlier export: add --overwrite to replace it (as a whole), or give another --out`);
+    expect(said.join('')).not.toContain('reading suite'); // refused before the data is read (the bar is on)
+    expect(readFileSync(join(out, 'README.md'), 'utf8')).toBe(card);
+    expect(readFileSync(join(out, 'train.jsonl'), 'utf8')).toBe(rows);
+    expect(readdirSync(dir).sort()).toEqual(['out', 'suite']); // nothing beside it
+    // the library asks again once the data is read (under the lock on --out): refused there too
+    const { exportTrl } = await import('../environment/trl-export.js');
+    await expect(exportTrl([], async () => ({ width: 1, height: 1, data: new Uint8Array(3) }), { out, turns: 'path', overwrite: false })).rejects.toThrow(/holds an earlier export: add --overwrite/);
+    await run('--overwrite', '--no-progress');
+    expect(said.at(-1)).toMatch(new RegExp(`^wrote \\d+ rows \\(\\d+ images\\) to ${out}, replacing the earlier export there: train.jsonl`));
+    expect(readFileSync(join(out, 'train.jsonl'), 'utf8').split('\n').length).toBeGreaterThan(rows.split('\n').length); // two episodes now
   });
 });

@@ -32,6 +32,7 @@ export async function runExport(cfg: ExportConfig) {
         parquet: cfg.parquet,
         absolutePaths: cfg.absolutePaths,
         source: cfg.data,
+        overwrite: cfg.overwrite,
         onEpisode: () => bar.tick(),
         onSaving: (steps) => {
           bar.stop();
@@ -63,14 +64,14 @@ export async function exportAction(raw: Record<string, unknown>): Promise<void> 
   checkFormatTurns(cfg.format, turnsOf(cfg));
   refuseMountPoint(cfg.out, '--out', 'export'); // before the work: the export is renamed onto --out (writeDirAtomic)
   refuseOthersOutput([cfg.out], 'export'); // before the data is read
-  await checkExportOut(cfg.out); // any other file there (exportTrl asks again, once the data is read)
+  await checkExportOut(cfg.out, cfg.overwrite); // an earlier export without --overwrite, or any other file there (exportTrl asks again, once the data is read)
   const t0 = Date.now();
   // one export at a time into --out; stopped part-way (Ctrl-C, SIGTERM), the folder it was filling beside --out goes too
   const r = await guardRun(cfg.out, 'askfirst export', () => exportInterruptedHint(cfg.out), (_orderly, unlessDone) => {
     unlessDone(() => removeOwnPartialDirs(cfg.out));
     return runExport(cfg);
   });
-  // an earlier export there is replaced as a whole (--out's help): said, so that a re-run into the same folder is not silent
+  // an earlier export there is replaced as a whole, with --overwrite only (--out's help): said all the same
   const replaced = r.replaced ? ', replacing the earlier export there' : '';
   process.stderr.write(`wrote ${r.rows} rows (${r.images} images) to ${cfg.out}${replaced}: ${r.files.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
 }

@@ -104,7 +104,7 @@ describe('export and suite generate take the run lock on --out', () => {
     const program = await buildProgram();
     program.exitOverride();
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true); // their "wrote …" lines
-    const exportTo = (out: string) => program.parseAsync(['node', 'askfirst', 'export', '--data', suite, '--out', out, '--no-parquet', '--no-progress']);
+    const exportTo = (out: string) => program.parseAsync(['node', 'askfirst', 'export', '--data', suite, '--out', out, '--no-parquet', '--no-progress', '--overwrite']);
     const generate = (out: string) => program.parseAsync(['node', 'askfirst', 'suite', 'generate', '--out', out, '--episodes', '1', '--kinds', 'sketch', '--size', '32', '--no-progress']);
     for (const [what, run] of [['askfirst export', exportTo], ['askfirst suite generate', generate]] as const) {
       const out = join(dir, what.replace(/ /g, '-'));
@@ -112,7 +112,7 @@ describe('export and suite generate take the run lock on --out', () => {
         await expect(run(out)).rejects.toThrow(new RegExp(`${out} is in use by another ${what} \\(pid ${process.pid} on .*wait for it to finish or use another --out`));
       });
       await run(out); // a new --out
-      await run(out); // again: an earlier export is replaced, a suite written again
+      await run(out); // again: an earlier export is replaced (--overwrite), a suite written again
       expect(readdirSync(out).filter((n) => n.startsWith('.'))).toEqual([]);
       expect(readdirSync(out)).toContain(what === 'askfirst export' ? 'train.jsonl' : 'episodes.jsonl');
     }

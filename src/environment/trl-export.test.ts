@@ -356,7 +356,7 @@ describe('export --format trl', () => {
     const dir = tmpDir('askfirst-trl-notours');
     writeFileSync(join(dir, 'notes.txt'), 'mine\n');
     await expect(exportTrl(episodes, memoryLoader, { out: dir, turns: 'first' })).rejects.toThrow(
-      `--out ${dir} is not empty and is not an earlier \`askfirst export\` (it holds notes.txt): give a new or empty folder, or the folder of an earlier export (it is replaced as a whole)`,
+      `--out ${dir} is not empty and is not an earlier \`askfirst export\` (it holds notes.txt): give a new or empty folder, or the folder of an earlier export with --overwrite (it is replaced as a whole)`,
     );
     writeFileSync(join(dir, 'README.md'), '# my dataset\n');
     await expect(exportTrl(episodes, memoryLoader, { out: join(dir, 'README.md'), turns: 'first' })).rejects.toThrow(`--out ${join(dir, 'README.md')} is a file: give a folder`);

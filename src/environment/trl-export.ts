@@ -14,7 +14,7 @@
  * Image layout) and its `datasets` features in the footer (`hfFeatures`: it loads with images as images), plus a
  * dataset card `README.md`. The folder appears as a whole (written into a
  * temporary sibling, then renamed into place: no old file beside new ones after a crash); an
- * existing `out` must be empty or an earlier export, which is replaced.
+ * existing `out` must be empty or an earlier export, which is replaced (`askfirst export` only with --overwrite).
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
@@ -84,6 +84,11 @@ export interface TrlExportOptions {
   /** Rows per Parquet row group (PARQUET_ROW_GROUP_ROWS unless set: tests write small groups). */
   parquetRowGroupRows?: number;
   source?: string;
+  /**
+   * false: refuse an earlier export in `out` (`askfirst export` without --overwrite, as `feedback export` and `suite
+   * show` refuse to replace their files); true or unset: replace it as a whole.
+   */
+  overwrite?: boolean;
 }
 
 /** The steps after the last episode (onSaving): the Parquet file finished, the images synced, the files committed, the folder in place. */
@@ -257,9 +262,14 @@ async function checkOut(out: string): Promise<boolean> {
   const card = names.includes(CARD_FILE) ? await readFile(join(out, CARD_FILE), 'utf8').catch(() => '') : '';
   if (other.length || !card.includes(CARD_MARK)) {
     const what = other.length ? `it holds ${other.slice(0, 3).join(', ')}${other.length > 3 ? ', …' : ''}` : `its README.md is not the dataset card of an export`;
-    throw new InputError(`--out ${out} is not empty and is not an earlier \`askfirst export\` (${what}): give a new or empty folder, or the folder of an earlier export (it is replaced as a whole)`);
+    throw new InputError(`--out ${out} is not empty and is not an earlier \`askfirst export\` (${what}): give a new or empty folder, or the folder of an earlier export with --overwrite (it is replaced as a whole)`);
   }
   return true;
+}
+
+/** Refuse to replace the earlier export in `out` (`earlier`, from checkOut) unless `overwrite`: one line naming --overwrite. */
+function refuseEarlier(out: string, earlier: boolean, overwrite: boolean): void {
+  if (earlier && !overwrite) throw new InputError(`--out ${out} holds an earlier export: add --overwrite to replace it (as a whole), or give another --out`);
 }
 
 /** Refuse a --turns the --format does not take (in one line, before any work: `askfirst export` asks before it reads the data). */
@@ -269,11 +279,12 @@ export function checkFormatTurns(format: ExportFormat, turns: ExportTurns): void
 }
 
 /**
- * Refuse an `out` that is neither new, empty nor an earlier export (checkOut), before any work: `askfirst export` asks it
- * before it reads the data (exportTrl asks again, once the data is read).
+ * Refuse an `out` that is neither new, empty nor an earlier export (checkOut), or that holds an earlier export when
+ * `overwrite` is off, before any work: `askfirst export` asks it before it reads the data (exportTrl asks again, once
+ * the data is read).
  */
-export async function checkExportOut(out: string): Promise<void> {
-  await checkOut(resolve(out));
+export async function checkExportOut(out: string, overwrite = true): Promise<void> {
+  refuseEarlier(out, await checkOut(resolve(out)), overwrite);
 }
 
 /**
@@ -302,6 +313,7 @@ export async function exportTrl(episodes: Episodes, loader: ViewLoader, o: TrlEx
       return { row, shows: [...shows, ...e.views.map((v, i): [string, number] => [row.views![i], v])] };
     });
   const earlier = await checkOut(resolve(o.out)); // an earlier export, else nothing (or the lock) there
+  refuseEarlier(o.out, earlier, o.overwrite ?? true); // asked again here, under askfirst export's lock on --out
   const counts: CardCounts = { rows: 0, kinds: new Map(), episodes: 0 };
   let written = 0; // images
   const ids = new Set<string>();
