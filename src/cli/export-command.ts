@@ -14,7 +14,7 @@ export function register(program: Command): void {
   const choice = format.parseArg!;
   format.argParser((value: string, previous: unknown) => {
     const hint = TRAINER_FORMATS[value.toLowerCase()];
-    if (hint) throw new InvalidArgumentError(hint);
+    if (hint) throw new InvalidArgumentError(`${hint}; --format takes ${format.argChoices!.join(' or ')}`); // the valid ones, as for any other bad --format
     return choice(value, previous);
   });
   cmd.action(async (raw: Record<string, unknown>) => (await import('./export.js')).exportAction(raw));

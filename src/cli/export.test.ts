@@ -51,8 +51,10 @@ describe('askfirst export --format a trainer', () => {
     const verl = await run('verl');
     expect(verl).toContain('askfirst export --format trl --turns first, then python integrations/verl/make_verl_data.py');
     expect(verl).not.toMatch(/Did you mean|\n/);
+    expect(verl).toMatch(/; --format takes trl or lmms-eval$/); // the valid ones, as any other bad --format says them
     const openrlhf = await run('OpenRLHF');
     expect(openrlhf).toContain("OpenRLHF reads a trl export's train.jsonl as it is: askfirst export --format trl --absolute-paths");
+    expect(openrlhf).toMatch(/; --format takes trl or lmms-eval$/);
     for (const path of ['integrations/verl/make_verl_data.py', 'integrations/verl/README.md', 'integrations/openrlhf/README.md']) expect(existsSync(join(root, path)), path).toBe(true);
     expect(await run('trll')).toContain('Allowed choices are trl, lmms-eval (Did you mean trl?)');
   });
