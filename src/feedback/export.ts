@@ -8,8 +8,9 @@
  *   one row per preference label (chosen = the reply with fewer hallucinations; of a trajectory pair, the preferred play).
  *   A trajectory pair's row carries every view either play saw: its prompt shows each as "View k:" and an image
  *   placeholder, in the order of `images` (TRL fills the prompt's placeholders from `images` in order and processes
- *   images with the prompt only, so they cannot sit in the completions), and each turn of `chosen` and `rejected` names
- *   the view it was given on: "1. (view 1) … 2. (view 3) …".
+ *   images with the prompt only, so they cannot sit in the completions: `images` holds exactly as many as the prompt's
+ *   placeholders, as TRL v1.9.0's DataCollatorForVisionPreference requires, refusing any in `chosen` or `rejected`),
+ *   and each turn of `chosen` and `rejected` names the view it was given on: "1. (view 1) … 2. (view 3) …".
  * Images are absolute file paths, or `data:image/png;base64,…` with `images: 'base64'`.
  * Every row carries `id` and `annotation_ids` so it can be traced back to the database.
  */

@@ -15,6 +15,19 @@ import { migrate } from './migrations.js';
 import { FeedbackStore, hashToken, type ItemInput } from './store.js';
 import type { PreferencePayload, RationaleLabel, RationalePayload } from './tasks.js';
 
+/**
+ * Why TRL v1.9.0 would refuse a DPO row's images, or '' when it takes them: its DataCollatorForVisionPreference fills
+ * the prompt's unfilled `{"type": "image"}` placeholders from `images` (prepare_multimodal_messages raises "Number of
+ * images provided … does not match number of image placeholders" otherwise) and prepares `chosen` and `rejected` with
+ * no images, so a placeholder there is refused too; the processor reads the images with the prompt alone.
+ */
+function trlDpoImages(row: DpoRow): string {
+  const placeholders = (ms: DpoRow['prompt']) => ms.reduce((n, m) => n + m.content.filter((c) => c.type === 'image').length, 0);
+  if (placeholders(row.prompt) !== row.images.length) return `prompt: ${placeholders(row.prompt)} placeholders, ${row.images.length} images`;
+  for (const k of ['chosen', 'rejected'] as const) if (placeholders(row[k])) return `${k}: ${placeholders(row[k])} placeholders, no images`;
+  return '';
+}
+
 let dir: string;
 let store: FeedbackStore;
 
@@ -502,6 +515,7 @@ describe('FeedbackStore (PGlite in memory)', () => {
       expect(dpo[i].prompt[0].content).toEqual([{ type: 'image' }, { type: 'text', text: r.question }]);
       expect(dpo[i].images[0].endsWith(r.payload.image ?? r.image)).toBe(true);
       expect(r.payload.image).toMatch(/_v1\.png$/); // the clear view the replies describe
+      expect(trlDpoImages(dpo[i])).toBe(''); // one image, with the prompt's one placeholder
     });
 
     // SFT: one row per majority-accepted rationale plus one per written rationale.
@@ -566,6 +580,11 @@ describe('FeedbackStore (PGlite in memory)', () => {
       // in order): it carried the first view alone under text about turns on the second
       expect(row.images.map((f) => f.slice(suite.length + 1))).toEqual(payload.views);
       expect(row.images).toHaveLength(3);
+      // TRL's shape: as many images as the prompt's placeholders, none in the completions (TRL v1.9.0 reads images with
+      // the prompt only), though the completions name the views; refused as TRL refuses it when a view moves to chosen
+      expect(trlDpoImages(row)).toBe('');
+      expect(trlDpoImages({ ...row, prompt: [{ ...row.prompt[0], content: row.prompt[0].content.slice(2) }], chosen: [{ ...row.chosen[0], content: [{ type: 'image' }, ...row.chosen[0].content] }] })).toBe('prompt: 2 placeholders, 3 images');
+      expect(trlDpoImages({ ...row, chosen: [{ ...row.chosen[0], content: [{ type: 'image' }, ...row.chosen[0].content] }] })).toBe('chosen: 1 placeholders, no images');
       expect(row.prompt).toEqual([{ role: 'user', content: [1, 2, 3].flatMap((k) => [{ type: 'text', text: `View ${k}:` }, { type: 'image' }]).concat([{ type: 'text', text: pair.pair.episode.question }]) }]);
       const named = [row.chosen, row.rejected].flatMap((m) => [...(m[0].content[0] as { text: string }).text.matchAll(/\(view (\d+)\)/g)].map((x) => Number(x[1])));
       expect(new Set(named)).toEqual(new Set([1, 2, 3]));
