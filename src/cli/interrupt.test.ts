@@ -149,6 +149,21 @@ describe('demo --seeds stopped by a signal', () => {
   });
 });
 
+describe('a training run stopped by Ctrl-C between its steps', () => {
+  it('its progress bar says where it stopped, before what is kept, never the finished line', { timeout: 60_000 }, async () => {
+    const out = join(tmpDir('af-interrupt'), 'sup');
+    const args = ['train', 'supervised', '--episodes', '1', '--steps', '100000', '--warmup-steps', '1', '--batch-size', '2', '--checkpoint-every', '100000', '--out', out];
+    const r = await runSignalled(args, /supervised: 0\/100000 steps/, 'SIGINT');
+    expectInterrupted(r, 'SIGINT');
+    // the steps' bar ended without a word (piped; a terminal's was left drawn at "N/100000 steps"): the signal exits at
+    // once between steps (cli/signals.ts), never reaching the loop's bar.stop()
+    const stopped = /^supervised: \d+\/100000 steps, stopped after \d+\.\ds$/m.exec(r.stderr);
+    expect(stopped).not.toBeNull();
+    expect(r.stderr.indexOf('askfirst: interrupted; ')).toBeGreaterThan(stopped!.index);
+    expect(r.stderr).not.toMatch(/^supervised: \d+\/100000 steps in /m);
+  });
+});
+
 describe('a run started over (train --overwrite, demo --fresh) stopped before its first checkpoint', () => {
   // its run.json (the settings a --resume compares) was left saying the new run's settings over the old run's checkpoints
   // and final model, which a --resume under those settings would then have continued: a failure put the old one back, a

@@ -10,6 +10,7 @@ import { RunAborted } from '../agents/runner.js';
 import { RequestAborted } from '../agents/http/retry.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { withKept } from '../util/fs-errors.js';
+import { interruptOpenBars } from '../util/progress.js';
 import { endAtExit } from '../util/at-exit.js';
 import { exitAfterOutput, isExiting, onSignalUnlessExiting, untilExit } from '../util/exit-after-output.js';
 
@@ -246,8 +247,13 @@ export class StoppableJob {
     this.step.stop.abort();
   }
 
-  /** Exit now for `sig` (`exitNow`), saying what is kept unless it was said, after `onExit`. */
+  /**
+   * Exit now for `sig` (`exitNow`), saying what is kept unless it was said, after `onExit`. The progress bars still
+   * open (a training stage's, cut between two steps) say first that they stopped there (`interruptOpenBars`), not
+   * left drawn at "3/200 steps" on a terminal or ended without a word when piped.
+   */
   private exit(sig: StopSignal): void {
+    interruptOpenBars();
     if (!this.keptSaid) process.stderr.write(`\naskfirst: interrupted; ${typeof this.kept === 'function' ? this.kept() : this.kept}\n`);
     this.keptSaid = true;
     this.onExit();

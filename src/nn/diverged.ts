@@ -4,13 +4,14 @@
  * `final/`. Every trainer (src/rl/: the supervised stage, the presence head, GRPO, PPO, DPO, the
  * reward model; src/feedback/: ILLUME's rationale head) checks the loss of each optimizer step before
  * it applies it, and the weights before it saves them, and stops at the first non-finite value with
- * an InputError that names the step, the value and what to do. The newest complete checkpoint (from
- * before the divergence) stays, so `--resume` with a lower --lr continues from it. Reading a loss or a
+ * an InputError that names the step, the value and what to do, its progress bar ended as stopped. The
+ * newest complete checkpoint (from before the divergence) stays, so `--resume` with a lower --lr continues from it. Reading a loss or a
  * weight changes nothing: a run that does not diverge trains exactly as before.
  */
 import type { RunDir } from './run-dir.js';
 import type { Tensor } from './tensor.js';
 import { InputError } from '../util/errors.js';
+import { interruptOpenBars } from '../util/progress.js';
 
 /** Where a run is: its stage, its unit, the 1-based index of the step at hand, and its run directory (absent: the stage keeps no checkpoints). */
 export interface RunPosition {
@@ -21,8 +22,18 @@ export interface RunPosition {
   /** The step (or update) at hand, counting from 1. */
   index: number;
   run?: RunDir;
-  /** Called before the error is thrown: closes what the run holds open (its log, its progress bar). */
+  /** Called before the error is thrown: closes what the run holds open (its log; its progress bar is ended as stopped first, `interruptOpenBars`). */
   close?: () => void;
+}
+
+/**
+ * The run stops here: its progress bars say so ("supervised: 5/200 steps, stopped after 3.0s", util/progress.ts
+ * `interruptOpenBars`), not "5/200 steps in 3.0s" as if it had finished, before what it holds open is closed and the
+ * error is said.
+ */
+function stopped(at: RunPosition): void {
+  interruptOpenBars();
+  at.close?.();
 }
 
 /** What the user can do: lower --lr, and resume from the newest complete checkpoint when there is one. */
@@ -40,7 +51,7 @@ function whatToDo(at: RunPosition): string {
  */
 export function stopIfDiverged(loss: number, at: RunPosition, value = 'the loss'): void {
   if (Number.isFinite(loss)) return;
-  at.close?.();
+  stopped(at);
   throw new InputError(`${at.stage}: ${value} is ${loss} at ${at.unit} ${at.index}: training diverged, and stopped there without applying it. ${whatToDo(at)}`);
 }
 
@@ -53,7 +64,7 @@ export function stopIfWeightsDiverged(params: readonly Tensor[], at: RunPosition
     const d = p.data;
     for (let i = 0; i < d.length; i++) {
       if (Number.isFinite(d[i])) continue;
-      at.close?.();
+      stopped(at);
       throw new InputError(`${at.stage}: the weights hold ${d[i]} after ${at.unit} ${at.index}: training diverged, and stopped there without saving them. ${whatToDo(at)}`);
     }
   }

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { RunDir } from '../nn/run-dir.js';
 import { generateSuite } from '../suite/generate.js';
@@ -30,6 +30,21 @@ async function thrown(p: Promise<unknown>): Promise<Error> {
   return e;
 }
 
+/**
+ * What the test's code writes to stderr from now on (its progress bars, as plain lines: TERM=dumb, so a terminal draws
+ * none either), instead of writing it.
+ */
+function stderrText(): () => string {
+  vi.stubEnv('TERM', 'dumb');
+  const chunks: string[] = [];
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (chunks.push(String(chunk)), true));
+  onTestFinished(() => {
+    write.mockRestore();
+    vi.unstubAllEnvs();
+  });
+  return () => chunks.join('');
+}
+
 /** Every weight of every checkpoint of a run directory is finite (read back from model.safetensors as float32). */
 function checkpointsFinite(out: string): boolean {
   const run = new RunDir(out);
@@ -47,10 +62,14 @@ describe('a diverged supervised run', () => {
   const suite = () => supervisedSuite({ episodes: 3, seed: 1, size: 32 });
   const cfg = (out: string, more: object = {}) => ({ out, steps: 12, warmupSteps: 1, batchSize: 8, checkpointEvery: 3, logEvery: 1, progress: false, reportTo: ['none'] as const, model: tiny, ...more });
 
-  it('stops at its first NaN loss (--lr 1e8) with an InputError naming the step, the loss and what to do; no final/, no checkpoint', async () => {
+  it('stops at its first NaN loss (--lr 1e8) with an InputError naming the step, the loss and what to do; no final/, no checkpoint; its bar says it stopped', async () => {
     const out = join(tmpDir('af-diverged-sup'), 'run');
-    const e = await thrown(trainSupervised(cfg(out, { lr: 1e8 }), suite()));
+    const stderr = stderrText();
+    const e = await thrown(trainSupervised(cfg(out, { lr: 1e8, progress: true }), suite()));
     expect(e).toBeInstanceOf(InputError);
+    // its bar's last line says where it stopped: it said "supervised: 1/12 steps in 0.3s", as a finished run's does
+    expect(stderr()).toMatch(/^supervised: 1\/12 steps, stopped after \d+\.\ds$/m);
+    expect(stderr()).not.toMatch(/^supervised: \d+\/12 steps in /m);
     expect(e.message).toMatch(/^supervised: the loss is NaN at step 2: training diverged, and stopped there without applying it\. Lower --lr and run again: no checkpoint was written before it/);
     expect(existsSync(join(out, 'final'))).toBe(false);
     expect(new RunDir(out).completeSteps()).toEqual([]);
@@ -99,10 +118,14 @@ describe('diverged RL, DPO and reward-model runs', () => {
     expect(checkpointsFinite(out)).toBe(true);
   }, 60_000);
 
-  it('PPO at --lr 1e8 stops at its first update (the loss is ∞), before any checkpoint', async () => {
+  it('PPO at --lr 1e8 stops at its first update (the loss is ∞), before any checkpoint; its bar says it stopped', async () => {
     const out = join(tmpDir('af-diverged-ppo'), 'run');
-    const e = await thrown(trainPPO({ ...rl, out, lr: 1e8 }, ctx()));
+    const stderr = stderrText();
+    const e = await thrown(trainPPO({ ...rl, out, lr: 1e8, progress: true }, ctx()));
     expect(e).toBeInstanceOf(InputError);
+    // the RL runs' bar (rl/run.ts): it said "PPO: 0/6 updates in 0.4s"
+    expect(stderr()).toMatch(/^PPO: 0\/6 updates, stopped after \d+\.\ds$/m);
+    expect(stderr()).not.toMatch(/^PPO: \d+\/6 updates in /m);
     expect(e.message).toMatch(/^ppo: the loss \(policy \+ value\) is (Infinity|NaN) at update 1: .*no checkpoint was written before it/);
     expect(existsSync(join(out, 'final'))).toBe(false);
     expect(new RunDir(out).completeSteps()).toEqual([]);
@@ -118,14 +141,17 @@ describe('diverged RL, DPO and reward-model runs', () => {
     expect(existsSync(join(out, 'final'))).toBe(false);
   }, 60_000);
 
-  it('the reward model at --lr 1e8 stops at its first NaN loss and writes nothing into --out', async () => {
+  it('the reward model at --lr 1e8 stops at its first NaN loss and writes nothing into --out; its bar says it stopped', async () => {
     const eps = generateSuite({ episodes: 12, seed: 3, kinds: ['sketch', 'camera'], size: 32 });
     const dir = tmpDir('af-diverged-rm');
     const enc = newBuiltin(eps, { imageSize: 32, channels: [4, 8] });
     saveBuiltin(join(dir, 'enc'), enc);
     const ctxRm = { encoder: enc, encoderDir: join(dir, 'enc'), examples: randomPairs(eps, 1), loader: memoryLoader, gold: testGold };
-    const e = await thrown(trainRewardModel({ out: join(dir, 'rm'), variant: 'fact', steps: 20, lr: 1e8, progress: false, heldOut: 0.3 }, ctxRm));
+    const stderr = stderrText();
+    const e = await thrown(trainRewardModel({ out: join(dir, 'rm'), variant: 'fact', steps: 20, lr: 1e8, progress: true, heldOut: 0.3 }, ctxRm));
     expect(e).toBeInstanceOf(InputError);
+    expect(stderr()).toMatch(/^reward model \(fact\): \d+\/20 steps, stopped after \d+\.\ds$/m); // was "… steps in 0.1s"
+    expect(stderr()).not.toMatch(/^reward model \(fact\): \d+\/20 steps in /m);
     expect(e.message).toMatch(/^reward model \(fact\): the loss is NaN at step \d+: training diverged, and stopped there without applying it\. Lower --lr and run again \(this stage keeps no checkpoints\)\.$/);
     expect(existsSync(join(dir, 'rm'))).toBe(false);
   }, 60_000);

@@ -111,7 +111,6 @@ export async function trainDPO(partial: unknown, ctx: RLContext, given: readonly
   let warned = false;
   const bar = progress('DPO', cfg.updates, { enabled: cfg.progress, unit: 'steps' });
   bar.tick(run.update);
-  run.onDiverged = () => bar.stop();
   while (run.running) {
     const t0 = performance.now();
     // 2. A minibatch of labelled pairs: winners and losers.

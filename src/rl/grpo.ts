@@ -55,7 +55,6 @@ export async function trainGRPO(partial: unknown, ctx: RLContext): Promise<RLRes
   const G = cfg.groupSize;
   const bar = progress(cfg.objective === 'multi-turn' ? 'GRPO' : `GRPO single-turn r_p=${cfg.rp}`, cfg.updates, { enabled: cfg.progress, unit: 'updates' });
   bar.tick(run.update);
-  run.onDiverged = () => bar.stop();
   const textCache = new Map<string, number[]>();
 
   while (run.running) {

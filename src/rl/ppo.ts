@@ -67,7 +67,6 @@ export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResu
   const rewards = makeRewards(cfg.rewards);
   const bar = progress('PPO', cfg.updates, { enabled: cfg.progress, unit: 'updates' });
   bar.tick(run.update);
-  run.onDiverged = () => bar.stop();
   const textCache = new Map<string, number[]>();
 
   while (run.running) {

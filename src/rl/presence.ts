@@ -115,7 +115,7 @@ export async function trainPresence(partial: unknown, init: string, logLine: (s:
       });
       opt.zeroGrad();
       const loss = bce(head.forward(tensor(fb, [idx.length, C])), yb);
-      stopIfDiverged(loss.data[0], { stage: 'presence', unit: 'step', index: step }); // nn/diverged.ts (the finally below closes the bar and the log)
+      stopIfDiverged(loss.data[0], { stage: 'presence', unit: 'step', index: step }); // nn/diverged.ts (it ends the bar as stopped; the finally below closes the log)
       loss.backward();
       opt.lr = sched(step - 1);
       opt.step();

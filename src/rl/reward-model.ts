@@ -329,7 +329,7 @@ export async function trainRewardModel(partial: unknown, ctx: RewardTrainContext
     const win = rowsOf(batch.map((e) => index.get(e.preferred === 0 ? e.a : e.b)!));
     const lose = rowsOf(batch.map((e) => index.get(e.preferred === 0 ? e.b : e.a)!));
     const loss = preferenceLoss(sub(net.forward(win), net.forward(lose)));
-    stopIfDiverged(loss.item(), { stage: `reward model (${cfg.variant})`, unit: 'step', index: step + 1, close: () => bar.stop() }); // nn/diverged.ts
+    stopIfDiverged(loss.item(), { stage: `reward model (${cfg.variant})`, unit: 'step', index: step + 1 }); // nn/diverged.ts: it ends the bar as stopped
     opt.zeroGrad();
     loss.backward();
     opt.step();

@@ -132,8 +132,6 @@ export class RLRun {
   private readonly setupStart = performance.now();
   /** Set by `init` when `--resume` finds the run finished (`RunDir.finishedFor`): no update runs, `finish` writes nothing. */
   alreadyFinished = false;
-  /** What the algorithm closes when a diverged run stops (its progress bar); the run closes its log itself. */
-  onDiverged?: () => void;
   private logFile!: MetricsLog;
   private t0 = 0;
 
@@ -338,7 +336,7 @@ export class RLRun {
 
   /** Where the run is, for nn/diverged.ts: `index` is the update (counting from 1) its messages name. */
   private position(index: number): RunPosition {
-    return { ...this.name, index, run: this.run, close: () => (this.onDiverged?.(), this.logFile.close()) };
+    return { ...this.name, index, run: this.run, close: () => this.logFile.close() }; // its progress bar: nn/diverged.ts
   }
 
   /**

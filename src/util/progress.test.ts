@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import stringWidth from 'string-width';
-import { fitColumns, noteLine, PIPED_EVERY_MS, progress } from './progress.js';
+import { fitColumns, interruptOpenBars, noteLine, PIPED_EVERY_MS, progress } from './progress.js';
 
 const ESC = String.fromCharCode(27);
 
@@ -100,6 +100,25 @@ describe('a phase that fails', () => {
     bar.stop();
     bar.fail();
     expect(p.lines).toEqual(['attacked episodes: 12/28 items\n', 'attacked episodes: 12/28 items, stopped after 0.8s\n']); // was: "… 12/28 items in 0.8s"
+  });
+
+  it('interruptOpenBars() (a run stopped outside its loop: a signal, a divergence) ends the open bars as stopped, the newest first, and no other', () => {
+    const p = piped();
+    const done = progress('generating', 4, { unit: 'episodes', stream: p.stream, now: p.now });
+    done.tick(4);
+    done.stop();
+    const outer = progress('demo', 3, { unit: 'stages', stream: p.stream, now: p.now });
+    outer.tick();
+    const failed = progress('inserting', 2, { stream: p.stream, now: p.now });
+    failed.fail();
+    const steps = progress('supervised', 200, { unit: 'steps', stream: p.stream, now: p.now });
+    steps.tick(3);
+    p.advance(1500);
+    p.lines.length = 0;
+    interruptOpenBars();
+    steps.stop(); // the loop's own ending, later (a finally): nothing more
+    interruptOpenBars(); // none open now
+    expect(p.lines).toEqual(['supervised: 3/200 steps, stopped after 1.5s\n', 'demo: 1/3 stages, stopped after 1.5s\n']);
   });
 
   it('on a terminal: interrupt() clears the bar and says where it stopped', () => {

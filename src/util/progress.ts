@@ -3,7 +3,8 @@
  * file or another program, or a terminal whose TERM is "dumb") plain lines: the first at the first tick, then one at most every 5 s so logs
  * show that a long job is alive, and at `stop()` one saying it finished ("label: N/N unit in Xs"),
  * so a phase shorter than the throttle still shows that it ran; a phase ended by an error or a signal (Ctrl-C) says so
- * instead (`fail()`, `interrupt()`).
+ * instead (`fail()`, `interrupt()`), and so does every bar still open when a run is stopped where its own loop cannot
+ * end it (`interruptOpenBars`: a signal's exit between training steps, a training run that diverged).
  */
 import cliProgress from 'cli-progress';
 import stringWidth from 'string-width';
@@ -63,16 +64,46 @@ export function fitColumns(line: string, columns: number): string {
 /** Milliseconds between the piped lines after the first (a line comes at the first tick after this long). */
 export const PIPED_EVERY_MS = 5000;
 
+/** The enabled bars not yet ended, oldest first (`interruptOpenBars`). */
+const openBars = new Set<Progress>();
+
+/**
+ * End every bar still open as stopped (`interrupt()`: "label: N/M unit, stopped after Xs"), the newest first: the one
+ * way a run stopped outside its loop's own ending says so on its bars. A training loop ends its bar with `stop()` only
+ * once it finished; a Ctrl-C between its steps exits at once (cli/signals.ts, before "askfirst: interrupted; …"), and a
+ * diverged step throws (nn/diverged.ts, before its error), so neither reaches that `stop()`: a terminal's bar was left
+ * drawn at "3/200 steps" and a piped run said nothing of its steps' end, or (a diverged one) "5/200 steps in 3.0s" as if
+ * it had finished. A bar already ended is not among them; one that ends itself later (its `stop()` in a `finally`) does
+ * nothing more.
+ */
+export function interruptOpenBars(): void {
+  for (const bar of [...openBars].reverse()) bar.interrupt();
+}
+
 export function progress(
   label: string,
   total: number,
   opts: { enabled?: boolean; unit?: string; stream?: ProgressOutput; now?: () => number; env?: NodeJS.ProcessEnv } = {},
 ): Progress {
-  const enabled = opts.enabled ?? true;
+  if (opts.enabled === false) return { tick() {}, setTotal() {}, stop() {}, fail() {}, interrupt() {} };
+  const bar = openBar(label, total, opts);
+  const ended = (end: () => void) => () => {
+    openBars.delete(tracked);
+    end();
+  };
+  const tracked: Progress = { tick: bar.tick, setTotal: bar.setTotal, stop: ended(bar.stop), fail: ended(bar.fail), interrupt: ended(bar.interrupt) };
+  openBars.add(tracked);
+  return tracked;
+}
+
+function openBar(
+  label: string,
+  total: number,
+  opts: { unit?: string; stream?: ProgressOutput; now?: () => number; env?: NodeJS.ProcessEnv } = {},
+): Progress {
   const unit = opts.unit ?? 'it';
   const stream = opts.stream ?? process.stderr;
   const clock = opts.now ?? Date.now;
-  if (!enabled) return { tick() {}, setTotal() {}, stop() {}, fail() {}, interrupt() {} };
   // the line a bar ended by an error or a signal ends with: where it was, and since when
   const endLine = (how: 'failed' | 'stopped', value: number, tot: number, seconds: number) =>
     how === 'failed' ? `${label}: failed at ${value}/${tot} ${unit} after ${seconds.toFixed(1)}s\n` : `${label}: ${value}/${tot} ${unit}, stopped after ${seconds.toFixed(1)}s\n`;
