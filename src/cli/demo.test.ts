@@ -26,7 +26,8 @@ describe('askfirst demo --seeds (command line)', () => {
     await expect(demo('--seeds', '0,-2')).rejects.toThrow(/each seed must be 0 or more/);
     await expect(demo('--seeds', '0,one')).rejects.toThrow(/each seed must be a whole number in plain decimal digits/);
     await expect(demo('--seeds', '2.5')).rejects.toThrow(/each seed must be a whole number/);
-    await expect(demo('--seeds', ',')).rejects.toThrow(/at least one seed/);
+    await expect(demo('--seeds', ',')).rejects.toThrow(/at least one seed, e\.g\. --seeds 0,1,2 \(got ","\)$/); // was: (got )
+    await expect(demo('--seeds', '')).rejects.toThrow(/at least one seed, e\.g\. --seeds 0,1,2 \(got ""\)$/);
   });
 
   it('rejects a seed above 2^32 − 1, which the generators would take for a smaller seed (was: --seeds 0,4294967296 ran seed 0 twice)', async () => {
@@ -45,10 +46,10 @@ describe('askfirst demo --seeds (command line)', () => {
     await expect(demo('--seeds', '1e3', ...only)).rejects.toThrow(plain);
     await expect(demo('--seeds', '1.0', ...only)).rejects.toThrow(plain);
     await expect(demo('--seeds', '+1', ...only)).rejects.toThrow(plain);
-    const empty = /an empty seed \(two commas in a row, or one at either end\): write whole numbers separated by single commas/;
-    await expect(demo('--seeds', '0,,1', ...only)).rejects.toThrow(empty);
-    await expect(demo('--seeds', '0,1,', ...only)).rejects.toThrow(empty);
-    await expect(demo('--seeds', ',0', ...only)).rejects.toThrow(empty);
+    const empty = (n: number, typed: string) => `seeds: item ${n} is empty in "${typed}" (two commas in a row, or one at either end): separate the items with single commas, e.g. 0,1`;
+    await expect(demo('--seeds', '0,,1', ...only)).rejects.toThrow(empty(2, '0,,1'));
+    await expect(demo('--seeds', '0,1,', ...only)).rejects.toThrow(empty(3, '0,1,'));
+    await expect(demo('--seeds', ',0,1', ...only)).rejects.toThrow(empty(1, ',0,1'));
     // one line per problem, and a plain list is still taken (the refusal is the aggregate's: nothing finished)
     await expect(demo('--seeds', '0x10', ...only)).rejects.toThrow(/^invalid demo config:\n {2}- seeds\.0: [^\n]+$/);
     await expect(demo('--seeds', '0,1,4294967295', ...only)).rejects.toThrow(/no finished demo run for seeds 0, 1, 4294967295/);

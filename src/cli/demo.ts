@@ -15,7 +15,7 @@ import type { Results } from '../report/results.js';
 
 /** The action of `askfirst demo` (demo-command.ts). */
 export async function demoCommandAction(raw: Record<string, unknown>): Promise<void> {
-  const cfg = resolveDemoCommandConfig(coerceOptions(schemaOptions(DemoCommandSchema), raw));
+  const cfg = resolveDemoCommandConfig(coerceOptions(schemaOptions(DemoCommandSchema), raw, 'demo'));
   // a suite's, an eval's, a training run's --out: its stages are not written beside it; a newer askfirst's stage only where it
   // takes it up or writes it (--no-baselines leaves the baselines' alone; --aggregate-only every one: it reads each seed's
   // results.json only, which names a newer askfirst's itself, report/results-io.ts)

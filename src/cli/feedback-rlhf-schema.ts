@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { SimulateConfigSchema } from '../feedback/simulate.js';
 import { dbFields } from './feedback-schema.js';
 import { newProjectField } from '../feedback/db-dir.js';
-import { LIST_AS_TYPED, unusedProgressField, progressField, seedField, seedListItem } from '../util/config.js';
+import { unusedProgressField, progressField, seedField, seedListItem } from '../util/config.js';
 
 export const PairsSchema = z.object({
   ...dbFields,
@@ -27,6 +27,6 @@ export const SimulateSchema = SimulateConfigSchema.extend({
 
 export const DemoAggregateSchema = z.object({
   out: z.string().min(1).describe('the folder holding seed-<n>/feedback.json'),
-  seeds: z.array(seedListItem()).min(1, { error: 'give at least one seed, e.g. --seeds 0,1,2' }).meta(LIST_AS_TYPED).describe('seeds to fold, comma-separated'),
+  seeds: z.array(seedListItem()).min(1, { error: 'give at least one seed, e.g. --seeds 0,1,2' }).describe('seeds to fold, comma-separated'),
   progress: unusedProgressField('feedback demo-aggregate'),
 });

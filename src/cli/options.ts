@@ -44,7 +44,7 @@ function choiceOf(choices: readonly string[]): (value: string) => string {
 
 /** Turn commander's parsed options into a validated config. */
 export function configFromOptions<S extends AnyObjectSchema>(schema: S, raw: Record<string, unknown>, what: string): z.output<S> {
-  return resolveConfig(schema, coerceOptions(schemaOptions(schema), raw), what);
+  return resolveConfig(schema, coerceOptions(schemaOptions(schema), raw, what), what);
 }
 
 /** Find or create a command group such as `suite` or `feedback`, so several files can add subcommands to it. */

@@ -83,8 +83,8 @@ describe('--seed of every command (util/config.ts seedField)', () => {
 
   it('feedback demo-aggregate --seeds takes plain decimal whole numbers separated by single commas, as demo --seeds (was: 0x10 read as 16, 0,,1 as 0,1)', () => {
     const seeds = (typed: string) => {
-      const raw = coerceOptions(schemaOptions(rlhf.DemoAggregateSchema), { out: 'x', seeds: typed });
       try {
+        const raw = coerceOptions(schemaOptions(rlhf.DemoAggregateSchema), { out: 'x', seeds: typed });
         return resolveConfig(rlhf.DemoAggregateSchema, raw, 'feedback demo-aggregate').seeds;
       } catch (e) {
         return (e as Error).message;
@@ -93,7 +93,7 @@ describe('--seed of every command (util/config.ts seedField)', () => {
     expect(seeds('0,1,4294967295')).toEqual([0, 1, 4294967295]);
     expect(seeds('0x10')).toMatch(/seeds\.0: each seed must be a whole number in plain decimal digits/);
     expect(seeds('1e3')).toMatch(/seeds\.0: each seed must be a whole number in plain decimal digits/);
-    expect(seeds('0,,1')).toMatch(/seeds\.1: an empty seed/);
+    expect(seeds('0,,1')).toMatch(/seeds: item 2 is empty in "0,,1"/);
     expect(seeds('0,4294967296')).toMatch(/seeds\.1: each seed must be at most 4294967295/);
     expect(seeds(',')).toMatch(/seeds: give at least one seed/);
   });

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { RL_ALGORITHMS } from '../rl/configs.js';
 import { RewardWeightListSchema } from '../rl/rewards.js';
 import { DEFAULT_CONTROL_SHARE, SuiteConfigSchema } from '../suite/suite-config.js';
-import { InvalidConfigError, LIST_AS_TYPED, onByDefault, outDirField, resolveConfig, seedField, seedListItem, type ConfigIssue, progressField } from '../util/config.js';
+import { InvalidConfigError, onByDefault, outDirField, resolveConfig, seedField, seedListItem, type ConfigIssue, progressField } from '../util/config.js';
 import { reportToField } from '../util/metrics-log.js';
 import type { FlagOrder } from '../util/command-flags.js';
 import { MAX_SEED } from '../util/rng.js';
@@ -44,7 +44,6 @@ const seedList = z
 /** The `askfirst demo` command: one demo (DemoConfigSchema), or one per seed with an aggregate. */
 export const DemoCommandSchema = DemoConfigSchema.extend({
   seeds: seedList
-    .meta(LIST_AS_TYPED)
     .optional()
     .describe(
       `run the whole demo once per seed (distinct, 0 to ${MAX_SEED}), each into <out>/seed-<n>/ (resumable like a single demo), then write <out>/aggregate.json and aggregate.html: every headline figure as the mean over the seeds with a 95 % confidence interval (Student\u2019s t); instead of --seed`,

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from '../testing/tmp.js';
-import { coerceOptions, InvalidConfigError, outFileField, resolveConfig, schemaOptions, SHOWN_OBJECT_CHARS, splitList } from './config.js';
+import { coerceOptions, InvalidConfigError, outFileField, resolveConfig, schemaOptions, settingName, SHOWN_OBJECT_CHARS, splitList } from './config.js';
 
 const S = z.object({
   episodes: z.number().int().min(1).default(10).describe('episodes per kind'),
@@ -49,6 +49,26 @@ describe('config schema', () => {
     expect(splitList('C:\\runs\\x,y')).toEqual(['C:\\runs\\x', 'y']); // any other backslash as typed
     const L = z.object({ labels: z.array(z.string().min(1)).optional() });
     expect(coerceOptions(schemaOptions(L), { labels: 'a\\,b,c' })).toEqual({ labels: ['a,b', 'c'] });
+  });
+  it('refuses an empty item in any list option, naming its position (was: dropped silently for every list but --seeds: `occlusion,,camera` ran as `occlusion,camera`)', () => {
+    const L = z.object({ kinds: z.array(z.string()).optional(), labels: z.array(z.string().min(1)).min(1).default(['x']) });
+    const opts = schemaOptions(L);
+    const why = (raw: Record<string, unknown>) => {
+      try {
+        coerceOptions(opts, raw, 'test');
+        return null;
+      } catch (e) {
+        return e instanceof InvalidConfigError ? e.describe(settingName, 'bad') : String(e);
+      }
+    };
+    expect(why({ kinds: 'occlusion,,camera' })).toBe('kinds: item 2 is empty in "occlusion,,camera" (two commas in a row, or one at either end): separate the items with single commas, e.g. occlusion,camera');
+    expect(why({ kinds: 'occlusion,' })).toMatch(/^kinds: item 2 is empty in "occlusion,"/);
+    expect(why({ kinds: ',a, ,b,' })).toMatch(/^kinds: items 1, 3 and 5 are empty in ",a, ,b,"/); // an item of spaces is empty too
+    expect(why({ labels: 'Qwen\\, 3B,,Guesser' })).toMatch(/^labels: item 2 is empty .* e\.g\. Qwen\\, 3B,Guesser$/); // an item's own comma stays \,
+    // taken: a list typed right, an item's own comma, and only empty items (the list's own "give at least one" refuses those)
+    expect(coerceOptions(opts, { kinds: 'a, b', labels: 'a\\,,b' })).toEqual({ kinds: ['a', 'b'], labels: ['a,', 'b'] });
+    expect(why({ kinds: ',' })).toBeNull();
+    expect(() => resolveConfig(L, coerceOptions(opts, { labels: ',' }), 't')).toThrow(/labels: needs at least 1 value \(got ","\)/); // was: (got )
   });
   it('reads a number option in decimal only: "0x10", "0b11", "" and "Infinity" are refused by name, not read as 16, 3, 0 or ∞', () => {
     const opts = schemaOptions(z.object({ x: z.number().describe('x') }));

@@ -80,7 +80,7 @@ export const SHOWN_OBJECT_CHARS = 60;
 /** A value as the user would recognise it in a message: an object as short JSON (`{"name":1}`), not "[object Object]". */
 function shown(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
-  if (Array.isArray(v)) return v.map(shown).join(',');
+  if (Array.isArray(v)) return v.length || !typedList.has(v) ? v.map(shown).join(',') : JSON.stringify(typedList.get(v)); // `--seeds ,`: (got ",")
   if (v !== null && typeof v === 'object') {
     let json: string;
     try {
@@ -149,8 +149,8 @@ const SEED_DIGITS = /^-?\d+$/;
 
 /**
  * One seed of a `--seeds 0,1,2` list (`demo`, `feedback demo-aggregate`): a number, or a string of plain decimal digits.
- * "0x10", "1e3", "1.0" or "" (`0,,1`: the list option keeps its empty items, `listAsTyped`) are refused, not read as
- * 16, 1000, 1 or dropped.
+ * "0x10", "1e3", "1.0" or "" (a config's `["0", "", "1"]`; on the command line `0,,1` is refused before: coerceOptions)
+ * are refused, not read as 16, 1000, 1 or dropped.
  */
 export function seedListItem(): z.ZodType<number, unknown> {
   const digits = (v: unknown) => (typeof v === 'string' && SEED_DIGITS.test(v) ? Number(v) : v);
@@ -167,9 +167,6 @@ export function seedListItem(): z.ZodType<number, unknown> {
       .min(0, { error: 'each seed must be 0 or more' }),
   ) as unknown as z.ZodType<number, unknown>;
 }
-
-/** Marks a list option whose items are checked as typed: `a,,b` keeps its empty item for the schema to refuse (`seedListItem`). */
-export const LIST_AS_TYPED = { listAsTyped: true } as const;
 
 /**
  * A path option naming a folder to write into (a run directory, an eval's --out): an existing
@@ -278,8 +275,6 @@ export interface SchemaOption {
   emptyListOk?: boolean;
   /** A setting on by default (`onByDefault`): what its --no-X flag does, the flag's --help line. */
   offDescription?: string;
-  /** A list whose empty items are kept for the schema to refuse (`LIST_AS_TYPED`), not dropped. */
-  listAsTyped?: boolean;
 }
 
 type Def = { type: string; innerType?: z.ZodType; defaultValue?: unknown; entries?: Record<string, string> };
@@ -292,12 +287,10 @@ export function schemaOptions(schema: AnyObjectSchema): SchemaOption[] {
     let t = field as z.ZodType;
     const description = (t as { description?: string }).description ?? '';
     const offDescription = (t.meta() as { offFlag?: unknown } | undefined)?.offFlag;
-    let listAsTyped = false;
     let defaultValue: unknown;
     let required = true;
     for (;;) {
       const d = defOf(t);
-      if ((t.meta() as { listAsTyped?: unknown } | undefined)?.listAsTyped === true) listAsTyped = true;
       if (d.type === 'default') defaultValue = d.defaultValue;
       if (d.type === 'default' || d.type === 'optional' || d.type === 'prefault') required = false;
       if ((d.type === 'default' || d.type === 'optional' || d.type === 'nullable' || d.type === 'prefault') && d.innerType) {
@@ -315,7 +308,7 @@ export function schemaOptions(schema: AnyObjectSchema): SchemaOption[] {
     } else if (d.type === 'enum') {
       out.push({ key, flags: `--${flag} <name>`, description, kind: 'enum', choices: Object.values(d.entries ?? {}), defaultValue, required });
     } else if (d.type === 'array') {
-      out.push({ key, flags: `--${flag} <a,b,…>`, description, kind: 'list', defaultValue, required, emptyListOk: t.safeParse([]).success, ...(listAsTyped ? { listAsTyped } : {}) });
+      out.push({ key, flags: `--${flag} <a,b,…>`, description, kind: 'list', defaultValue, required, emptyListOk: t.safeParse([]).success });
     } else {
       out.push({ key, flags: `--${flag} <value>`, description, kind: 'string', defaultValue, required });
     }
@@ -334,13 +327,28 @@ export function splitList(v: string): string[] {
   return splitListAsTyped(v).filter(Boolean);
 }
 
-/** `splitList` keeping the empty items (`0,,1` is "0", "" and "1"), for a schema that refuses them (`LIST_AS_TYPED`). */
+/** `splitList` keeping the empty items (`0,,1` is "0", "" and "1"). */
 function splitListAsTyped(v: string): string[] {
   return v.split(/(?<!\\),/).map((s) => s.replace(/\\,/g, ',').trim());
 }
 
+/** The text a list option's items were split from (coerceOptions), for a message to show as typed: `--seeds ,` (got ","), not (got ). */
+const typedList = new WeakMap<readonly unknown[], string>();
+
+/**
+ * Why a list option's value is refused before its schema sees it, or null: an empty item among others (`--kinds occlusion,,camera`,
+ * `--seeds 0,1,`) was dropped silently for every list but --seeds, running as if typed right. Only empty items (`--kinds ,`,
+ * `--seeds ""`) name nothing: the list's own "give at least one" says so.
+ */
+function emptyItems(items: readonly string[], typed: string): string | null {
+  const at = items.flatMap((s, i) => (s ? [] : [i + 1]));
+  if (!at.length || at.length === items.length) return null;
+  const which = at.length === 1 ? `item ${at[0]} is` : `items ${at.slice(0, -1).join(', ')} and ${at[at.length - 1]} are`;
+  return `${which} empty in ${JSON.stringify(typed)} (two commas in a row, or one at either end): separate the items with single commas, e.g. ${items.filter(Boolean).map((s) => s.replace(/,/g, '\\,')).join(',')}`;
+}
+
 /** Convert commander's raw option values (strings) into the shapes the schema expects. */
-export function coerceOptions(opts: readonly SchemaOption[], raw: Record<string, unknown>): Record<string, unknown> {
+export function coerceOptions(opts: readonly SchemaOption[], raw: Record<string, unknown>, what = 'command'): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const o of opts) {
     const v = raw[o.key];
@@ -351,9 +359,12 @@ export function coerceOptions(opts: readonly SchemaOption[], raw: Record<string,
       const n = DECIMAL.test(v) ? Number(v) : NaN;
       out[o.key] = Number.isFinite(n) ? n : v;
     } else if (o.kind === 'list' && typeof v === 'string') {
-      const asTyped = o.listAsTyped ? splitListAsTyped(v) : [];
-      // only empty items (`--seeds ,`, `--seeds ""`) name nothing, as in any list: [] (refused by the list as "give at least one")
-      const items = asTyped.some(Boolean) ? asTyped : splitList(v);
+      const asTyped = splitListAsTyped(v);
+      const why = emptyItems(asTyped, v);
+      if (why) throw new InvalidConfigError(what, [{ path: [o.key], message: why }]);
+      // only empty items (`--seeds ,`, `--seeds ""`) name nothing: [] (refused by the list as "give at least one")
+      const items = splitList(v);
+      typedList.set(items, v);
       // `--kinds ""` names nothing: where [] would read as "not given" the string stays, for the schema to refuse by name
       // ("give at least one value"); a list that needs items says so in its own words
       out[o.key] = items.length || !o.emptyListOk ? items : v;
