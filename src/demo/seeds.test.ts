@@ -26,6 +26,15 @@ function stubDemo(calls: DemoConfig[], failOn?: number): DemoRunner {
 
 const quiet = () => {};
 
+/** A checkpoint of `one`'s supervised stage, with the run.json the demo writes before its first stage (pipeline.ts). */
+function demoCheckpoint(one: DemoConfig): void {
+  const ckpt = join(one.out, 'supervised', 'checkpoints', 'step-0000100');
+  mkdirSync(ckpt, { recursive: true });
+  writeFileSync(join(ckpt, 'state.json'), JSON.stringify({ format: 'askfirst-checkpoint-state', version: 1, step: 100, runId: 'new' }));
+  const settings = { quick: one.quick, seed: one.seed, algorithm: one.algorithm, rewardWeights: { shown: '(defaults)', id: '{}' }, rlControlShare: one.rlControlShare };
+  writeFileSync(join(one.out, 'run.json'), JSON.stringify({ run: 'demo', settings }));
+}
+
 describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
   it('runs the demo once per seed into <out>/seed-<n>/ with that seed, then writes aggregate.json and aggregate.html', async () => {
     const out = tmpDir('askfirst-seeds');
@@ -113,6 +122,27 @@ describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
     ]);
   });
 
+  it("a later seed's folder holding a demo stage but not the demo's run.json is refused before the first seed runs (was: seed 0's whole demo, then a failure in seed 1)", async () => {
+    const out = tmpDir('askfirst-seeds-no-run-json');
+    // a quick demo's finished supervised stage copied into seed-1/, without the run.json beside it
+    const dir = seedDir(out, 1);
+    mkdirSync(join(dir, 'supervised', 'final'), { recursive: true });
+    writeFileSync(join(dir, 'supervised', 'final', 'config.json'), '{}');
+    const calls: DemoConfig[] = [];
+    const cfg = resolveDemoCommandConfig({ out, seeds: [0, 1], progress: false });
+    await expect(runSeeds({ ...cfg, seeds: [0, 1] }, stubDemo(calls), quiet)).rejects.toThrow(
+      `${dir} holds supervised/ of a demo but not its run.json (the settings the demo started with), so askfirst cannot tell whether seed 1's demo under these settings may take it up; remove ${dir} (or move it away) to run seed 1 anew, add --fresh to start every seed over, or use another --out`,
+    );
+    expect(calls).toEqual([]);
+    expect(readdirSync(out).sort()).toEqual(['seed-1']); // nothing written: no seed-0/, no marks
+    // with --fresh every seed starts over, that one too
+    await runSeeds({ ...resolveDemoCommandConfig({ out, seeds: [0, 1], progress: false, fresh: true }), seeds: [0, 1] }, stubDemo(calls), quiet);
+    expect(calls.map((c) => [c.seed, c.fresh])).toEqual([
+      [0, true],
+      [1, true],
+    ]);
+  });
+
   it('--aggregate-only rebuilds the aggregate from finished runs, and names every missing seed', async () => {
     const out = tmpDir('askfirst-seeds-agg');
     const calls: DemoConfig[] = [];
@@ -196,9 +226,7 @@ describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
     // seed 0's new demo: stopped before its first checkpoint, then once it wrote one (as guardRun undoes on a stop)
     const stopped: DemoRunner = async (one) => {
       said.push(seedsStopped(at, out, [0, 1]));
-      const ckpt = join(one.out, 'supervised', 'checkpoints', 'step-0000100');
-      mkdirSync(ckpt, { recursive: true });
-      writeFileSync(join(ckpt, 'state.json'), JSON.stringify({ format: 'askfirst-checkpoint-state', version: 1, step: 100, runId: 'new' }));
+      demoCheckpoint(one);
       said.push(seedsStopped(at, out, [0, 1]));
       throw new Error('interrupted');
     };
@@ -268,9 +296,7 @@ describe('demo --seeds --fresh over an earlier run\u2019s aggregate', () => {
     const second = readFileSync(join(out, 'aggregate.json'), 'utf8');
     g = undoing();
     const afterCheckpoint: DemoRunner = async (one) => {
-      const ckpt = join(one.out, 'supervised', 'checkpoints', 'step-0000100');
-      mkdirSync(ckpt, { recursive: true });
-      writeFileSync(join(ckpt, 'state.json'), JSON.stringify({ format: 'askfirst-checkpoint-state', version: 1, step: 100, runId: 'new' }));
+      demoCheckpoint(one);
       throw new Error('interrupted');
     };
     await expect(runSeeds(fresh, afterCheckpoint, quiet, g.unlessDone, { finished: [] })).rejects.toThrow('interrupted');
