@@ -9,7 +9,8 @@ import { tmpDir } from '../testing/tmp.js';
 import { DEFAULT_CONTROL_SHARE } from '../suite/suite-config.js';
 import { type DemoConfig, resolveDemoCommandConfig } from './config.js';
 import { seedDir } from './seed-dirs.js';
-import { aggregateSeeds, FRESH_PENDING_FILE, runSeeds, seedsStopped, type DemoRunner, type SeedsProgress } from './seeds.js';
+import { aggregateSeeds, FRESH_PENDING_FILE, MANY_SEEDS, manySeeds, runSeeds, seedsStopped, type DemoRunner, type SeedsProgress } from './seeds.js';
+import { demoBudget } from './pipeline.js';
 
 /** A stand-in for runDemo: records its config and writes a fake results.json for the seed into cfg.out. */
 function stubDemo(calls: DemoConfig[], failOn?: number): DemoRunner {
@@ -73,6 +74,23 @@ describe('askfirst demo --seeds: one demo per seed, then the aggregate', () => {
     const fresh = resolveDemoCommandConfig({ out, seeds: [0], fresh: true, progress: false });
     await runSeeds({ ...fresh, seeds: [0] }, stubDemo(calls), quiet);
     expect(calls.at(-1)!.fresh).toBe(true);
+  });
+
+  it('a long --seeds list says up front how many seeds and that each is a full demo (was: 51 seeds taken without a word)', async () => {
+    const out = tmpDir('askfirst-seeds-many');
+    const said: string[] = [];
+    const many = Array.from({ length: MANY_SEEDS + 1 }, (_, i) => i);
+    const calls: DemoConfig[] = [];
+    await runSeeds({ ...resolveDemoCommandConfig({ out, seeds: many, quick: true, progress: false }), seeds: many }, stubDemo(calls), (s) => void said.push(s));
+    const b = demoBudget(true);
+    expect(said[0]).toBe(`demo: ${MANY_SEEDS + 1} seeds, each a full --quick demo of its own, run one after another (a seed: ${b.supSteps} supervised steps, then ${b.rlUpdates} RL updates for ours and for each of 2 baselines); stop any time: the same command resumes, skipping finished stages`);
+    expect(calls).toHaveLength(MANY_SEEDS + 1);
+    const full = demoBudget(false);
+    expect(manySeeds({ seeds: many, quick: false, baselines: false })).toContain(`seeds, each a full demo of its own, run one after another (a seed: ${full.supSteps} supervised steps, then ${full.rlUpdates} RL updates);`);
+    // a few seeds: no such line
+    said.length = 0;
+    await runSeeds({ ...resolveDemoCommandConfig({ out: join(out, 'few'), seeds: [0, 1], progress: false }), seeds: [0, 1] }, stubDemo(calls), (s) => void said.push(s));
+    expect(said.filter((s) => / seeds, each a full/.test(s))).toEqual([]);
   });
 
   it('follows which seed runs and which are finished, for what an interrupted run says (seedsStopped)', async () => {

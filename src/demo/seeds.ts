@@ -14,9 +14,9 @@ import type { Results } from '../report/results.js';
 import { resolveConfig } from '../util/config.js';
 import { ConfigError, DataError, NotFoundError } from '../util/errors.js';
 import { shellQuote } from '../util/shell-quote.js';
-import { checkDemoTakeUp, runDemo } from './pipeline.js';
+import { checkDemoTakeUp, demoBudget, runDemo } from './pipeline.js';
 import { readRunSettings, RUN_SETTINGS_FILE } from '../util/run-settings.js';
-import { DEMO_RUNS } from './demo-stage-run.js';
+import { DEMO_RUNS, isBaselineStage } from './demo-stage-run.js';
 import { RunDir } from '../nn/run-dir.js';
 import { checkSeedRun, seedDir } from './seed-dirs.js';
 import { DEMO_FLAGS, type DemoCommandConfig, DemoConfigSchema, type DemoConfig, type DemoFlagSettings } from './config.js';
@@ -112,6 +112,7 @@ async function seedsRun(
   // every seed's folder read now: a newer askfirst's file, or a demo of other settings, in the last seed's folder is refused before the first seed's hours
   for (const one of each) checkDemoTakeUp(one);
   for (const one of each) refuseStagesWithoutSettings(one);
+  if (cfg.seeds.length > MANY_SEEDS) log(manySeeds(cfg));
   at.fresh = cfg.fresh;
   // the earlier run's aggregate.json and aggregate.html, set aside as summaries are (fresh-summary.ts): left in place, they
   // read as this run's figures until it wrote its own; put back only if it is stopped before it wrote anything (wroteNothing)
@@ -153,6 +154,17 @@ async function seedsRun(
   forgetAside();
   aside.drop();
   return outcome;
+}
+
+/** More seeds than this, and a `--seeds` run says up front what it has taken on (manySeeds): 51 seeds were taken without a word. */
+export const MANY_SEEDS = 10;
+
+/** The line a long `--seeds` run starts with: how many seeds, and that each is a whole demo (its training steps, demoBudget). */
+export function manySeeds(cfg: Pick<DemoCommandConfig, 'quick' | 'baselines'> & { seeds: readonly number[] }): string {
+  const b = demoBudget(cfg.quick);
+  const baselines = cfg.baselines ? DEMO_RUNS.filter(isBaselineStage).length : 0;
+  const rl = baselines ? `${b.rlUpdates} RL updates for ours and for each of ${baselines} baselines` : `${b.rlUpdates} RL updates`;
+  return `demo: ${cfg.seeds.length} seeds, each a full${cfg.quick ? ' --quick' : ''} demo of its own, run one after another (a seed: ${b.supSteps} supervised steps, then ${rl}); stop any time: the same command resumes, skipping finished stages`;
 }
 
 /**
