@@ -128,7 +128,7 @@ describe('askfirst demo --seeds (command line)', () => {
     writeFileSync(join(out, 'supervised', 'final', 'config.json'), '{}');
     const said = captureConsole('log');
     await expect(demo('--seed', '1', '--out', out, '--no-progress', '--report-to', 'none')).rejects.toThrow(
-      `${out} holds a demo run started with other settings: --quick on → off, --seed 0 → 1; resuming would go on under settings it did not start with. Resume with its settings (${join(out, 'run.json')}), add --fresh to start over with these, or use another --out`,
+      `${out} holds a demo run started with other settings: --quick on → off, --seed 0 → 1; resuming would go on under settings it did not start with. Resume with its settings (--quick, --seed 0, as kept in ${join(out, 'run.json')}), add --fresh to start over with these, or use another --out`,
     );
     await expect(demo('--quick', '--seed', '0', '--reward-weights', 'guessed=-1', '--out', out, '--no-progress')).rejects.toThrow(/started with other settings: --reward-weights \(defaults\) → guessed=-1;/);
     expect(said.lines).toEqual([]); // nothing generated or trained

@@ -234,7 +234,7 @@ describe('train subcommands', () => {
     said.length = 0;
     // a different --seed failed late ('checkpoint does not match the model: words.weight: …'), a different --size too, or resumed silently
     await expect(run(sup('--steps', '2', '--size', '48', '--seed', '5', '--resume'))).rejects.toThrow(
-      `${out} holds a supervised run started with other settings: --seed 1 → 5, --size 32 → 48; resuming would go on under settings it did not start with. Resume with its settings (${join(out, 'run.json')}), add --overwrite (instead of --resume) to start over with these, or use another --out`,
+      `${out} holds a supervised run started with other settings: --seed 1 → 5, --size 32 → 48; resuming would go on under settings it did not start with. Resume with its settings (--seed 1, --size 32, as kept in ${join(out, 'run.json')}), add --overwrite (instead of --resume) to start over with these, or use another --out`,
     );
     expect(said).toEqual([]); // before any work: no suite generated
     expect(readdirSync(join(out, 'checkpoints'))).toEqual(ckpts);
@@ -271,7 +271,7 @@ describe('train subcommands', () => {
     const ckpt = readdirSync(join(out, 'checkpoints')).at(-1)!;
     // was: resumed (here: trained on to step 3) under another --seed, comparing nothing
     await expect(run(sup('--steps', '3', '--seed', '5', '--resume'))).rejects.toThrow(
-      `${out} holds a supervised run started with other settings: --seed 1 → 5; resuming would go on under settings it did not start with. Resume with its settings (${join(out, 'final', 'config.json')}), add --overwrite (instead of --resume) to start over with these, or use another --out`,
+      `${out} holds a supervised run started with other settings: --seed 1 → 5; resuming would go on under settings it did not start with. Resume with its settings (--seed 1, as kept in ${join(out, 'final', 'config.json')}), add --overwrite (instead of --resume) to start over with these, or use another --out`,
     );
     await expect(run(sup('--steps', '3', '--lr', '0.5', '--resume'))).rejects.toThrow(/started with other settings: --lr 0\.002 → 0\.5;/);
     expect(readdirSync(join(out, 'checkpoints')).at(-1)).toBe(ckpt);

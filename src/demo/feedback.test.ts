@@ -191,7 +191,7 @@ describe('feedback demo: a re-run under other settings', () => {
     const run = (o: Record<string, unknown>) => runFeedbackDemo({ out, init: join(dir, 'sup'), rlEpisodes: 10, evalEpisodes: 5, progress: false, ...o }, deps, stopAtFirstLine);
     await expect(run({})).rejects.toThrow(Stopped);
     await expect(run({ seed: 1 })).rejects.toThrow(
-      `${out} holds a feedback demo run started with other settings: --seed 0 → 1; resuming would go on under settings it did not start with. Resume with its settings (${join(out, 'run.json')}), remove ${out} to start over with these, or use another --out`,
+      `${out} holds a feedback demo run started with other settings: --seed 0 → 1; resuming would go on under settings it did not start with. Resume with its settings (--seed 0, as kept in ${join(out, 'run.json')}), remove ${out} to start over with these, or use another --out`,
     );
     await expect(run({ init: join(dir, 'other'), labels: [100, 300] })).rejects.toThrow(/started with other settings: --labels 100,300,1000 → 100,300, --init .*other;/);
   }, 120_000);

@@ -111,6 +111,21 @@ describe('run.json of an older or newer askfirst, or damaged', () => {
   });
 });
 
+describe('the refusal of a run resumed under other settings', () => {
+  it('names the flags that give back the settings the run started with, not only the file (was: "Resume with its settings (run.json)")', () => {
+    const dir = tmpDir('askfirst-run-settings');
+    const opts = { run: 'demo', resuming: true, startOver: 'add --fresh' };
+    const init = (id: string) => ({ shown: 'runs/my sup', id });
+    writeFileSync(join(dir, 'run.json'), JSON.stringify({ run: 'demo', settings: { quick: true, repeat: false, weights: [], label: 'a b', seed: 0, init: init('x'), other: init('y') } }));
+    const now = { quick: false, repeat: true, weights: ['guessed=-1'], label: 'c', seed: 1, init: init('x'), other: { shown: 'runs/sup2', id: 'z' } };
+    expect(() => keepRunSettings(dir, now, opts)).toThrow(
+      `Resume with its settings (--quick, without --repeat, without --weights, --label 'a b', --seed 0, --other 'runs/my sup', as kept in ${join(dir, 'run.json')}), add --fresh to start over with these`,
+    );
+    // only what a path holds changed: no flag brings it back, the file is named alone
+    expect(() => keepRunSettings(dir, { ...now, quick: true, repeat: false, weights: [], label: 'a b', seed: 0, other: init('w') }, opts)).toThrow(`Resume with its settings (${join(dir, 'run.json')}), add --fresh`);
+  });
+});
+
 describe('keepRunSettings undo', () => {
   const opts = { run: 'demo supervised', resuming: false, startOver: '' };
 

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { kebab } from './config.js';
+import { shellQuote } from './shell-quote.js';
 import { ConfigError, DataError } from './errors.js';
 import { missingFolders, removeEmptyFolders, writeFileAtomicSync } from './fsx.js';
 import { checkFileFormat, formatFields, type FileFormat } from './file-format.js';
@@ -61,6 +62,23 @@ export function changedSettings(before: Readonly<Record<string, unknown>>, now: 
     if (shown(b) === shown(n)) return [`${flag} ${shown(n)} (${isIdentified(n) ? (n.changed ?? 'other weights now') : 'changed'})`];
     return [`${flag} ${shown(b)} → ${shown(n)}${mayGrow.includes(k) ? ' (it may grow, not shrink)' : ''}`];
   });
+}
+
+/**
+ * The changed settings of `now` as the flags that give the values `before` has, for the command that resumes the run:
+ * `--quick --seed 0`, `without --train-repeat` (a setting off, or not given: "(none)", "(defaults)"), each value shell-quoted;
+ * a path whose name is the same but not what it holds has no flag that brings it back and is left out ("" when none is left).
+ */
+function earlierFlags(before: Readonly<Record<string, unknown>>, now: Readonly<Record<string, unknown>>, mayGrow: readonly string[]): string {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(now)])].filter((k) => changedSettings({ [k]: before[k] }, { [k]: now[k] }, mayGrow).length);
+  const flags = keys.flatMap((k) => {
+    const [b, flag] = [before[k], `--${kebab(k)}`];
+    if (isIdentified(b) && isIdentified(now[k]) && b.shown === now[k].shown) return [];
+    if (b === true) return [flag];
+    const v = shown(b);
+    return b === false || /^\(.*\)$/.test(v) ? [`without ${flag}`] : [`${flag} ${shellQuote(v)}`];
+  });
+  return flags.join(', ');
 }
 
 /** What `run.json` holds: which run (the stage, or "demo") and the settings it started with. */
@@ -250,10 +268,12 @@ function checkRun(dir: string, settings: Readonly<Record<string, unknown>>, opts
     throw new ConfigError(`${dir} holds ${aRun(before.run)}, not ${aRun(opts.run)}: it cannot be resumed as one. Use another --out, or ${opts.startOver} to replace it`);
   }
   const compared = recorded ? comparable(recorded.settings, settings) : undefined;
-  const changed = inFile ? changedSettings(readableSettings(dir, file, inFile.settings, settings, opts), settings, opts.mayGrow) : compared ? changedSettings(...compared, opts.mayGrow) : [];
+  const [was, is] = inFile ? [readableSettings(dir, file, inFile.settings, settings, opts), settings] : compared ? compared : [{}, {}];
+  const changed = changedSettings(was, is, opts.mayGrow);
   if (changed.length) {
+    const back = earlierFlags(was, is, opts.mayGrow ?? []);
     throw new ConfigError(
-      `${dir} holds ${aRun(opts.run)} started with other settings: ${changed.join(', ')}; resuming would go on under settings it did not start with. Resume with its settings (${recorded?.file ?? file}), ${opts.startOver} to start over with these, or use another --out`,
+      `${dir} holds ${aRun(opts.run)} started with other settings: ${changed.join(', ')}; resuming would go on under settings it did not start with. Resume with its settings (${back ? `${back}, as kept in ` : ''}${recorded?.file ?? file}), ${opts.startOver} to start over with these, or use another --out`,
     );
   }
   if (!recorded || !compared) return { inFile };
