@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
 import { AGGREGATE_PAGE, PAIRED_FIGURES, seedStat, type Aggregate, type FigureStats, type PairedFigure, type SeedStat } from './aggregate.js';
-import { CSS, esc, pct, signedPoints, valueCell } from './html.js';
+import { CSS, esc, pct, scrollTables, signedPoints, valueCell } from './html.js';
 import { gapIntervalText } from './gap-text.js';
 import { MISSING } from '../util/missing.js';
 import { compareText } from '../util/text-order.js';
@@ -228,7 +228,8 @@ export function renderAggregatePage(agg: Aggregate): string {
   ];
   const links = agg.runs.map((r) => `<a href="${esc(`${r.dir}/report.html`)}">seed ${esc(r.seed)}</a>`).join(' · ');
   const variants = perVariantTable(agg, agg.ours);
-  return `<!doctype html>
+  // every table in a box that scrolls sideways: on a 320 px phone the page itself did not fit (html.ts scrollTable)
+  return scrollTables(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title><style>${CSS}</style></head>
 <body><main>
@@ -251,7 +252,7 @@ ${belowGuesserList(agg)}
 ${pairedTable(agg)}
 ${agg.baselines.map((b) => `<h2>${esc(b.label)}</h2>\n${figuresTable(agg, b.name, b.figures)}`).join('\n')}
 </main></body></html>
-`;
+`);
 }
 
 /** Write `<dir>/aggregate.html`; returns its path. */

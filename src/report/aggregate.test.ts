@@ -71,6 +71,13 @@ describe('multi-seed aggregate', () => {
     expect(fmtStat(o, 'pct')).toMatch(/^25\.0 ± /);
   });
 
+  it('every table of aggregate.html scrolls in its own box, so the page fits a 320 px phone (the demo report, in Chromium: report.browser.test.ts)', () => {
+    const html = renderAggregatePage(buildAggregate([run(0, 0.9, 0.9, 0.7), run(1, 0.8, 0.7, 0.6)]));
+    const tables = html.match(/<table\b/g) ?? [];
+    expect(tables.length).toBeGreaterThan(2);
+    expect(html.match(/<div class="scroll-x" tabindex="0"><table\b/g)?.length).toBe(tables.length);
+  });
+
   it('aggregates the controls abstained on (controlAbstain) beside over-asking, for ours and each baseline, a seed without it missing', () => {
     const runs = [run(0, 0.9, 0.9, 0.7), run(1, 0.8, 0.7, 0.6), run(2, 0.7, 0.8, 0.6)];
     [0.1, 0.2, 0.3].forEach((v, i) => (runs[i].results.summaries.after.controlAbstain = v));

@@ -32,7 +32,8 @@ import { writeFileAtomic } from '../util/fsx.js';
 import { linkTrouble } from '../util/fs-errors.js';
 import { askVsGuessRowsSpec, COLORS, renderSvg } from './charts.js';
 import { askVsGuess } from './data.js';
-import { CSS, esc, num, pct } from './html.js';
+import type { AskVsGuess } from './results.js';
+import { CSS, esc, labelledSvg, num, pct, scrollTable } from './html.js';
 import { mdCell, mdCode } from './model-card.js';
 import { MISSING } from '../util/missing.js';
 
@@ -318,7 +319,7 @@ const PAIR_HEAD = ['A', 'B', 'shared episodes', 'accuracy A', 'accuracy B', 'onl
 function htmlTable(head: string[], rows: string[][], numFrom = 1): string {
   const th = head.map((h, i) => `<th${i >= numFrom ? ' class="num"' : ''}>${esc(h)}</th>`).join('');
   const tr = rows.map((r) => `<tr>${r.map((c, i) => `<td${i >= numFrom ? ' class="num"' : ''}>${esc(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
+  return scrollTable(`<table><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`);
 }
 
 /**
@@ -332,8 +333,28 @@ function stackedTable(head: string[], rows: string[][]): string {
   };
   const th = head.map((h, i) => `<th${i ? ' class="num"' : ''}>${esc(h)}</th>`).join('');
   const tr = rows.map((r) => `<tr>${r.map((c, i) => `<td${i ? ' class="num"' : ''}>${cell(c)}</td>`).join('')}</tr>`).join('\n');
-  return `<table class="stack"><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
+  return scrollTable(`<table class="stack"><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`);
 }
+/** A chart as a figure `id`: its SVG an image whose text alternative is its caption, `text`. */
+function figureHtml(id: string, svg: string, text: string): string {
+  return `<figure id="${esc(id)}">${labelledSvg(svg, `${id}-caption`)}<figcaption id="${esc(id)}-caption">${esc(text)}</figcaption></figure>`;
+}
+
+/** The ask-vs-guess chart in words: per run and situation, the episodes and the share of each first move. */
+function askVsGuessText(rows: readonly [string, AskVsGuess][]): string {
+  const situation = { uninformative: 'on an uninformative first view (asking is right)', control: 'on a control first view (answering is right)' } as const;
+  const runs = rows.map(([label, a]) =>
+    (Object.keys(situation) as (keyof typeof situation)[])
+      .map((k) => {
+        const s = a[k];
+        const moves = [`asked ${pct(s.asked)}`, `guessed ${pct(s.guessed)}`, ...(s.abstained !== undefined && s.unparseable !== undefined ? [`abstained ${pct(s.abstained)}`, `unparseable ${pct(s.unparseable)}`] : [`other ${pct(s.other)}`])];
+        return `${label} ${situation[k]}, ${s.n} episodes: ${moves.join(', ')}`;
+      })
+      .join('; '),
+  );
+  return `Chart: each model's first move, as shares of its episodes. ${runs.join('. ')}.`;
+}
+
 const STACK_CSS = `
 table.stack th.num { white-space: normal; overflow-wrap: normal; }
 table.stack .ci { color: var(--muted); font-size: 13px; }
@@ -618,8 +639,14 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string; bar
       markdownTable = `${mode} mode\n${mt}`;
       textTable = `${mode} mode\n${formatTable(MODEL_HEAD, models.map((r) => r.map(terminalCell)))}`;
     }
-    const charts = [await renderSvg(perKindAccuracySpec(runs, mode))];
-    if (mode !== 'reference') charts.push(await renderSvg(askVsGuessRowsSpec(runs.map((r) => [r.label, askVsGuess(r.records[mode]!)]))));
+    // each chart an image with a text alternative (its figures in words) and a caption a sighted reader sees too
+    const charts = [
+      figureHtml(`fig-${mode}-per-kind`, await renderSvg(perKindAccuracySpec(runs, mode)), `Chart: accuracy per kind with its 95 % interval, one bar per model (${runs.map((r) => r.label).join(', ')}); the figures are in the table "Per kind: accuracy [95 % CI]" above.`),
+    ];
+    if (mode !== 'reference') {
+      const rows = runs.map((r) => [r.label, askVsGuess(r.records[mode]!)] as [string, AskVsGuess]);
+      charts.push(figureHtml(`fig-${mode}-ask-vs-guess`, await renderSvg(askVsGuessRowsSpec(rows)), askVsGuessText(rows)));
+    }
     o.bar?.tick();
     const { examples, stale } = await buildExamples(runs, mode, exampleIds.get(mode)!, data);
     if (stale !== undefined) {
@@ -633,9 +660,9 @@ export async function renderEvalReport(runs: EvalRun[], o: { title?: string; bar
       `<h3>Per model</h3>${stackedTable(MODEL_HEAD, models)}`,
       '<p class="meta">Rates with Wilson 95 % score intervals; ps-rate (ProactiveBench\'s suggestions per episode, turns − 1: the interventions asked, one fewer on an episode that reached its turn limit) with a Student\'s t 95 % interval, cut at 0 when it reached below (a mean of counts is never negative: "cut to the range"); invalid intervention: the reply named an intervention the view does not offer as valid; unparseable: it named no option (neither its text nor its letter); over-asking and abstained at once are over the control episodes (answerable at the first view): the first reply asked for an intervention, or abstained.</p>',
       ...(causes.length ? [`<p class="meta">${esc(CAUSE_NOTE)}</p><ul class="meta">${causes.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>`] : []),
-      `<h3>Per kind: accuracy</h3>${htmlTable(kinds.head, kinds.rows)}`,
-      ...charts.map((svg) => `<figure>${svg}</figure>`),
-      ...(variants.rows.length ? [`<h3>Per variant: accuracy</h3>${htmlTable(variants.head, variants.rows)}`, VARIANT_NOTE] : []),
+      `<h3>Per kind: accuracy [95 % CI]</h3>${htmlTable(kinds.head, kinds.rows)}`,
+      ...charts,
+      ...(variants.rows.length ? [`<h3>Per variant: accuracy [95 % CI]</h3>${htmlTable(variants.head, variants.rows)}`, VARIANT_NOTE] : []),
       `<h3>Paired comparisons (McNemar)</h3>${tests.length ? htmlTable(PAIR_HEAD, pairRows(tests), 2) : '<p class="meta">One run: nothing to pair.</p>'}`,
       '<p class="meta">Each pair on the episodes both runs played: "only A right" (b) and "only B right" (c) are the discordant episodes; the exact two-sided p = 2·P(X ≤ min(b, c)), X ~ Binomial(b + c, ½); χ² = max(0, |b − c| − 1)² / (b + c), with 1 degree of freedom. p below 0.05 means the accuracy difference is unlikely to be chance on these episodes.</p>',
       `<h3>Example episodes</h3>${examples.map(exampleHtml).join('\n') || '<p class="meta">No episodes shared by all runs.</p>'}`,

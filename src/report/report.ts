@@ -17,7 +17,7 @@ import { writeModelCard } from './model-card.js';
 import { renderCharts } from './charts.js';
 import { gapClosedText, gapLeadText } from './gap-text.js';
 import { headlineRows } from './headline.js';
-import { CSS, duration, esc, num, pct, valueCell } from './html.js';
+import { CSS, duration, esc, labelledSvg, num, pct, scrollTables, valueCell } from './html.js';
 import type { ExampleRun, ExampleTurn, ReportExample, Results } from './results.js';
 import { parseResults, REPORT_FILE, writeResults } from './results-io.js';
 import { MISSING } from '../util/missing.js';
@@ -51,7 +51,7 @@ const CAPTIONS: Record<string, string> = {
 };
 
 function figure(id: string, svg: string): string {
-  return `<figure id="fig-${esc(id)}">${svg}<figcaption>${esc(CAPTIONS[id] ?? '')}</figcaption></figure>`;
+  return `<figure id="fig-${esc(id)}">${labelledSvg(svg, `fig-${id}-caption`)}<figcaption id="fig-${esc(id)}-caption">${esc(CAPTIONS[id] ?? '')}</figcaption></figure>`;
 }
 
 function headlineTable(r: Results): string {
@@ -62,7 +62,7 @@ function headlineTable(r: Results): string {
         : `<td class="${h.pass ? 'pass' : 'fail'}">${h.pass ? '✓ met' : '✗ not met'}</td>`;
     return `<tr><td>${esc(h.label)}</td>${valueCell(h.key, h.value, h.text)}<td class="num">${esc(h.target ?? '')}</td>${verdict}</tr>`;
   });
-  return `<table class="headline" id="headline"><thead><tr><th>figure</th><th class="num">value</th><th class="num">target</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table class="headline" id="headline"><thead><tr><th>figure</th><th class="num">value</th><th class="num">target</th><th><span class="sr-only">target met?</span></th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function timingsTable(r: Results): string {
@@ -84,7 +84,7 @@ function timingsTable(r: Results): string {
     rows.push(
       `<tr><td><em>not attributed</em></td><td class="num">${esc(duration(rest))}</td><td class="num">${esc(pct(share(rest), 0))}</td><td></td><td></td></tr>`,
     );
-  return `<table id="timings"><thead><tr><th>stage</th><th class="num">wall time</th><th class="num">share</th><th></th><th>where it went</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+  return `<table id="timings"><thead><tr><th>stage</th><th class="num">wall time</th><th class="num">share</th><th><span class="sr-only">share as a bar</span></th><th>where it went</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function perKindTable(r: Results): string {
@@ -352,7 +352,8 @@ export async function renderReport(
     ...(extras.notes ?? []),
   ];
   const d = r.data;
-  return `<!doctype html>
+  // every table in a box that scrolls sideways: on a 320 px phone the page itself scrolled (1184 px wide, html.ts scrollTable)
+  return scrollTables(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(title)}</title><style>${CSS}</style></head>
 <body><main>
@@ -387,7 +388,7 @@ ${fig('diagnostics')}
 <h2>Configuration</h2>
 <details><summary>Resolved config (JSON)</summary><pre>${esc(JSON.stringify(r.config, null, 2))}</pre></details>
 </main></body></html>
-`;
+`);
 }
 
 /** Write `<dir>/report.html`; returns its path. */
