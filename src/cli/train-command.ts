@@ -54,6 +54,7 @@ export const rewardStage: TrainStage<typeof RewardStageOptions> = {
   description: "a Bradley–Terry reward model (plain or fact-augmented) from a workbench project's labelled trajectory pairs; use it with train rl --reward rm:DIR",
   schema: RewardStageOptions,
   examples: ['askfirst train reward --init runs/sup --project pairs --variant fact --out runs/rm', 'askfirst train rl --init runs/sup --reward rm:runs/rm --out runs/rlhf'],
+  check: async (c) => (await import('./train.js')).refuseInitOfOtherStage('reward', c.init),
   run: async (c, _given, orderly) => (await import('./train-feedback.js')).runRewardStage(c, undefined, orderly),
 };
 
@@ -62,6 +63,7 @@ export const dpoStage: TrainStage<typeof DPOStageOptions> = {
   description: "DPO straight from a workbench project's labelled trajectory pairs, from the supervised checkpoint that played them",
   schema: DPOStageOptions,
   examples: ['askfirst train dpo --init runs/sup --project pairs --out runs/dpo'],
+  check: async (c) => (await import('./train.js')).refuseInitOfOtherStage('dpo', c.init),
   run: async (c, _given, orderly) => (await import('./train-feedback.js')).runDpoStage(c, undefined, orderly),
 };
 

@@ -145,6 +145,28 @@ describe('train subcommands', () => {
     expect(() => refuseToReplaceRun('supervised', { out, resume: false }, true, true)).not.toThrow();
     expect(() => refuseToReplaceRun('supervised', { out: join(out, 'new'), resume: false }, false, true)).not.toThrow();
   });
+  it("train rl, reward and dpo refuse an --init another stage wrote (an RL run's model was trained on from without a word), naming the run it started from", async () => {
+    const dir = tmpDir('askfirst-train-init-kind');
+    const p = newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] }));
+    saveBuiltin(join(dir, 'sup', 'final'), p, { stage: 'supervised', step: 1 });
+    saveBuiltin(join(dir, 'ppo', 'final'), p, { stage: 'rl', algorithm: 'ppo', update: 1 });
+    keepRunSettings(join(dir, 'ppo'), { init: { shown: join(dir, 'sup'), id: 'x' } }, { run: 'rl', resuming: false, startOver: '' });
+    saveBuiltin(join(dir, 'presence'), p, { stage: 'presence', init: join(dir, 'sup') });
+    saveBuiltin(join(dir, 'old'), p); // a checkpoint that records no stage (an older layout): taken as before
+    const said: string[] = [];
+    catchConsole(undefined, (s) => said.push(s));
+    const rl = (init: string) => run(['train', 'rl', '--init', init, '--out', join(dir, 'out'), '--episodes', '1', '--kinds', 'camera', '--updates', '1', '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none', '--no-progress']);
+    for (const init of [join(dir, 'ppo'), join(dir, 'ppo', 'final')]) {
+      await expect(rl(init)).rejects.toThrow(`--init ${init} holds an rl run's model (ppo), not a supervised checkpoint: train rl starts from the guesser; give the supervised checkpoint it started from (${join(dir, 'sup')}) as --init`);
+    }
+    await expect(rl(join(dir, 'presence'))).rejects.toThrow(`holds a presence run's model, not a supervised checkpoint: train rl starts from the guesser; give the supervised checkpoint it started from (${join(dir, 'sup')})`);
+    await expect(run(['train', 'dpo', '--init', join(dir, 'ppo'), '--project', 'p', '--out', join(dir, 'dpo')])).rejects.toThrow(/holds an rl run's model \(ppo\), not a supervised checkpoint: train dpo starts/);
+    await expect(run(['train', 'reward', '--init', join(dir, 'ppo'), '--project', 'p', '--out', join(dir, 'rm')])).rejects.toThrow(/holds an rl run's model \(ppo\), not a supervised checkpoint: train reward starts/);
+    expect(said.join('\n')).not.toMatch(/generating/); // refused before any work
+    expect(readdirSync(dir).sort()).toEqual(['old', 'ppo', 'presence', 'sup']); // and before any --out was made
+    await rl(join(dir, 'sup'));
+    await run(['train', 'rl', '--init', join(dir, 'old'), '--out', join(dir, 'out'), '--overwrite', '--episodes', '1', '--kinds', 'camera', '--updates', '1', '--episodes-per-update', '2', '--group-size', '2', '--report-to', 'none', '--no-progress']);
+  });
   it('train rl with an rm:DIR that holds no reward model fails before generating its training suite', async () => {
     const dir = tmpDir('askfirst-train-rm');
     saveBuiltin(join(dir, 'sup'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));

@@ -26,7 +26,7 @@ import { RL_VAL_EPISODES, rlSplitsYielding, rlValSuite, supervisedSuiteYielding 
 import { ConfigError, DataChangedError, InputError } from '../util/errors.js';
 import { progress, withBar } from '../util/progress.js';
 import { SCENARIO_KINDS } from '../suite/kinds/names.js';
-import { RunDir, weightsDigestIfAny, type RunContents } from '../nn/run-dir.js';
+import { FINAL_DIR, RunDir, resolveCheckpointDir, weightsDigestIfAny, type RunContents } from '../nn/run-dir.js';
 import { aRun, keepRunSettings, keptSettingKinds, readRunSettings, uncheckedLine, type AddedSetting, type Identified, type KeptOtherwise, type RecordedSettings } from '../util/run-settings.js';
 import { alreadyFinishedLine, guardRun } from './run-guard.js';
 import { isDemoStageDir } from '../demo/demo-stage-run.js';
@@ -73,8 +73,9 @@ export function supervisedSummary(r: Pick<SupervisedResult, 'steps' | 'seconds' 
  * (each rewards with its own); the curriculum's shape without --curriculum oracle.
  */
 export async function checkRLStage(c: z.output<typeof RLStageSchema>, given: Readonly<Record<string, unknown>>): Promise<void> {
-  const { algorithm, data, reward, objective, curriculum } = c as { algorithm: RLAlgorithm; data?: string; reward?: string; objective?: string; curriculum: string };
+  const { init, algorithm, data, reward, objective, curriculum } = c as { init: string; algorithm: RLAlgorithm; data?: string; reward?: string; objective?: string; curriculum: string };
   if (reward) rewardSpecDir(reward); // a malformed --reward fails before any data is generated
+  refuseInitOfOtherStage('rl', init);
   refuseOtherAlgorithms(algorithm, given);
   if (data) refuseUnread(RLStageSchema, given, { keys: ['episodes', 'controlShare'], readBy: 'read without --data only (they shape the training suite generated then)' }, 'with --data');
   const dflt = (k: string) => (given[k] === undefined ? ' (the default)' : '');
@@ -134,6 +135,34 @@ function refuseOtherAlgorithms(algorithm: keyof typeof ALGORITHMS, given: Readon
   const unread = [...readers].map(([by, keys]) => ({ keys, readBy: `read by --algorithm ${by} only` }));
   const only = readers.size === 1 ? [...readers.keys()][0] : undefined;
   refuseUnread(RLStageSchema, given, unread, `to --algorithm ${algorithm}`, only && !only.includes(',') ? `use --algorithm ${only}` : undefined);
+}
+
+/**
+ * `train rl`, `train reward` and `train dpo` start from a supervised checkpoint (--init): one another stage wrote (an RL or
+ * DPO run's model, a presence copy, a reward model) is refused, naming what it is and the run it started from where its
+ * files say. Before, an RL run's output given as `train rl --init` trained on from it without a word (its ask gate opened
+ * again, and the KL anchor was that RL model, not the guesser the docs name). A checkpoint that records no stage (an older
+ * layout) is taken as before; one that cannot be read is left to the stage's own load, which says why.
+ */
+export function refuseInitOfOtherStage(stage: string, init: string): void {
+  let dir: string;
+  try {
+    dir = resolveCheckpointDir(init);
+  } catch {
+    return; // not there, or no model in it: the stage's load says so, in its own words
+  }
+  const c = readCheckpointConfig(dir, { ifReadable: true }) as { kind?: unknown; training?: { stage?: unknown; algorithm?: unknown; init?: unknown } } | null | undefined;
+  if (c?.kind === 'askfirst-reward-model') {
+    throw new ConfigError(`--init ${init} is a reward model (askfirst train reward), not a supervised checkpoint: give the supervised run (askfirst train supervised --out DIR) as --init${stage === 'rl' ? `, and this one as --reward rm:${init}` : ''}`);
+  }
+  const held = c?.training?.stage;
+  if (typeof held !== 'string' || held === 'supervised') return;
+  const algorithm = typeof c?.training?.algorithm === 'string' && c.training.algorithm !== held ? ` (${c.training.algorithm})` : '';
+  const root = basename(dir) === FINAL_DIR ? dirname(dir) : dir;
+  const kept = readRunSettings(root)?.settings.init as { shown?: unknown } | undefined;
+  const from = typeof kept?.shown === 'string' ? kept.shown : typeof c?.training?.init === 'string' ? c.training.init : undefined;
+  const hint = from ? `the supervised checkpoint it started from (${from})` : 'a supervised run (askfirst train supervised --out DIR)';
+  throw new ConfigError(`--init ${init} holds ${aRun(held)}'s model${algorithm}, not a supervised checkpoint: train ${stage} starts from the guesser; give ${hint} as --init`);
 }
 
 // ─── presence ─────────────────────────────────────────────────────────────────────────
