@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from '../testing/tmp.js';
-import { coerceOptions, InvalidConfigError, outFileField, resolveConfig, schemaOptions, settingName, SHOWN_OBJECT_CHARS, splitList } from './config.js';
+import { coerceOptions, InvalidConfigError, outFileField, resolveConfig, schemaOptions, SEED_TOO_LARGE, seedField, settingName, SHOWN_OBJECT_CHARS, splitList } from './config.js';
 
 const S = z.object({
   episodes: z.number().int().min(1).default(10).describe('episodes per kind'),
@@ -121,6 +121,21 @@ describe('config schema', () => {
     const long = msg({ name: { text: 'x'.repeat(500) } });
     expect(long).toContain(`(got {"text":"${'x'.repeat(SHOWN_OBJECT_CHARS - 10)}…)`);
     expect(long.length).toBeLessThan(SHOWN_OBJECT_CHARS + 60);
+  });
+  it('says one problem of a kind once per field: a seed of 1e20 broke two upper bounds and was told both, the second no help', () => {
+    const seeds = z.object({ seed: seedField().default(0) });
+    const e = (() => {
+      try {
+        resolveConfig(seeds, { seed: 1e20 }, 'x');
+      } catch (err) {
+        return err as InvalidConfigError;
+      }
+    })();
+    expect(e?.issues.map((i) => i.message)).toEqual([`${SEED_TOO_LARGE} (got 100000000000000000000)`]);
+    expect(e?.message).not.toMatch(/9007199254740991/);
+    // different problems of one field, or one problem of different fields, are each still said
+    const two = z.object({ a: z.number().int().min(1), b: z.number().int().min(1) });
+    expect(() => resolveConfig(two, { a: 0.5, b: 0 }, 'x')).toThrow(/a: must be a whole number \(got 0\.5\)[\s\S]*b: must be at least 1/);
   });
   it('keeps its problems as data, so a caller can name the fields its own way (the CLI: by flag)', () => {
     const R = z.object({ batchSize: z.number().int().min(1), out: z.string() });

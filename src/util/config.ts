@@ -19,7 +19,9 @@ export function resolveConfig<S extends AnyObjectSchema>(schema: S, partial: unk
   if (r.success) return r.data;
   throw new InvalidConfigError(
     what,
-    r.error.issues.map((i) => {
+    // one problem per field and kind: `--seed 1e20` failed the seed's own bound and then .int()'s safe-integer one, two lines
+    // for one value ("at most 4294967295 …", "at most 9007199254740991"); the first, the field's own, is the one that helps
+    r.error.issues.filter((i, n, all) => all.findIndex((j) => j.code === i.code && samePath(j.path, i.path)) === n).map((i) => {
       // a field with no default that was not given: say so, not "expected string, received undefined"
       const value = valueAt(partial, i.path);
       if (i.path.length > 0 && value === undefined) return { path: i.path, message: 'required, but not given' }; // any check fails on a value not given (an enum's too)
@@ -31,6 +33,10 @@ export function resolveConfig<S extends AnyObjectSchema>(schema: S, partial: unk
       return { path: i.path, message };
     }),
   );
+}
+
+function samePath(a: readonly PropertyKey[], b: readonly PropertyKey[]): boolean {
+  return a.length === b.length && a.every((k, n) => k === b[n]);
 }
 
 /** A name for a config field: the CLI names its flags (`--batch-size`), anything else the setting (`batch-size`). */
