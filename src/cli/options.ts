@@ -13,7 +13,9 @@ export function addSchemaOptions(cmd: Command, schema: AnyObjectSchema): Command
     let desc = o.description;
     if (o.kind === 'boolean') desc = o.defaultValue === true ? offFlagDescription(desc, o.offDescription, o.flags) : desc;
     else if (o.required) desc += ' (required)';
-    else if (o.defaultValue !== undefined && !(Array.isArray(o.defaultValue) && o.defaultValue.length === 0)) desc += ` (default: ${Array.isArray(o.defaultValue) ? o.defaultValue.join(',') : String(o.defaultValue)})`;
+    else if (o.defaultValue !== undefined && !(Array.isArray(o.defaultValue) && o.defaultValue.length === 0)) desc += ` (default: ${Array.isArray(o.defaultValue) ? o.defaultValue.join(',') : String(o.defaultValue)}${o.range ? `; ${o.range}` : ''})`;
+    // a number's range, which --help did not say: `--augment 2` was refused ("must be at most 1") by a bound no line showed
+    if (o.range && !desc.endsWith(`; ${o.range})`)) desc += ` (${o.range})`;
     const opt = new Option(o.flags, desc);
     if (o.choices) opt.choices(o.choices).argParser(choiceOf(o.choices));
     cmd.addOption(opt);

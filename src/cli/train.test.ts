@@ -51,15 +51,22 @@ afterEach(() => vi.restoreAllMocks());
 describe('train subcommands', () => {
   it('each stage shows its own defaults', async () => {
     const sup = await help(['train', 'supervised']);
-    expect(sup).toMatch(/--episodes <n>\s+episodes per kind of the generated training suite \(default: 500\)/);
+    expect(sup).toMatch(/--episodes <n>\s+episodes per kind of the generated training suite \(default: 500; whole, at least 1\)/);
     expect(sup).not.toMatch(/--init/);
     expect(sup).toMatch(/--out <value>[^-]*\(required\)/); // no default: --help says it must be given
     expect(sup).not.toMatch(/--steps <n>[^-]*\(required\)/);
     const rl = await help(['train', 'rl']);
-    expect(rl).toMatch(/--episodes <n>[^\n]*\(default: 300\)/);
+    expect(rl).toMatch(/--episodes <n>[^\n]*\(default: 300; whole, at least 1\)/);
     expect(rl).toMatch(/--epochs <n>[^\n]*default: grpo 2, ppo 4/);
     expect(rl).toMatch(/--group-size <n>[^\n]*grpo only; default 8/);
-    expect(rl).toMatch(/--lr <n>[^\n]*\(default: 0\.003\)/);
+    expect(rl).toMatch(/--lr <n>[^\n]*\(default: 0\.003; above 0\)/);
+    // each number's range, which no line said (`--augment 2` was refused as "must be at most 1", `--size 20` as "at least 32")
+    expect(sup).toContain('(0 = none) (default: 0.5; 0 to 1)');
+    expect(sup).toMatch(/--size <n>[^-]*\(default: 64; whole, 32 to 256\)/);
+    expect(sup).toMatch(/--seed <n>[^-]*\(default: 1; whole, 0 to 4294967295\)/);
+    expect(sup).toContain('its load; default: none) (above 0)'); // --max-seconds
+    expect(rl).toMatch(/--clip-eps <n>[^-]*\(default: 0\.2; above 0 and at most 1\)/);
+    expect(rl).toMatch(/--epochs <n>[^-]*\(default: grpo 2, ppo 4\) \(whole, at least 1\)/);
     expect(rl).not.toMatch(/--size/);
   });
   it('only a stage with --resume says a killed run continues with it', async () => {
@@ -102,7 +109,7 @@ describe('train subcommands', () => {
   });
   it('train dpo --help counts in steps, as its progress bar and messages do (it said "policy updates")', async () => {
     const dpo = (await help(['train', 'dpo'])).replace(/\s+/g, ' ');
-    expect(dpo).toContain('--updates <n> gradient steps, each on --pairs-per-step labelled pairs (default: 150)');
+    expect(dpo).toContain('--updates <n> gradient steps, each on --pairs-per-step labelled pairs (default: 150; whole, at least 1)');
     expect(dpo.replace(/--updates\b/g, '')).not.toMatch(/\bupdates?\b/); // the flag's name only
   });
   it('--no-X flags are described by what they do', async () => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpDir } from '../testing/tmp.js';
-import { coerceOptions, InvalidConfigError, outFileField, resolveConfig, schemaOptions, SEED_TOO_LARGE, seedField, settingName, SHOWN_OBJECT_CHARS, splitList } from './config.js';
+import { coerceOptions, InvalidConfigError, numberRange, outFileField, resolveConfig, schemaOptions, SEED_TOO_LARGE, seedField, settingName, SHOWN_OBJECT_CHARS, splitList } from './config.js';
 
 const S = z.object({
   episodes: z.number().int().min(1).default(10).describe('episodes per kind'),
@@ -136,6 +136,17 @@ describe('config schema', () => {
     // different problems of one field, or one problem of different fields, are each still said
     const two = z.object({ a: z.number().int().min(1), b: z.number().int().min(1) });
     expect(() => resolveConfig(two, { a: 0.5, b: 0 }, 'x')).toThrow(/a: must be a whole number \(got 0\.5\)[\s\S]*b: must be at least 1/);
+  });
+  it("says a number's range for --help from its own checks, inclusive or not, whole or not", () => {
+    expect(numberRange(z.number().int().min(1))).toBe('whole, at least 1');
+    expect(numberRange(z.number().min(0).max(1))).toBe('0 to 1');
+    expect(numberRange(z.number().gt(0).max(1))).toBe('above 0 and at most 1');
+    expect(numberRange(z.number().min(0).lt(1))).toBe('at least 0 and below 1');
+    expect(numberRange(z.number().min(0).min(2).max(9).max(5))).toBe('2 to 5'); // the tightest of each
+    expect(numberRange(seedField())).toBe('whole, 0 to 4294967295');
+    expect(numberRange(z.number())).toBeUndefined();
+    expect(numberRange(z.number().int())).toBeUndefined(); // whole, but unbounded: nothing worth a line
+    expect(schemaOptions(z.object({ n: z.number().int().min(1).default(3) }))[0].range).toBe('whole, at least 1');
   });
   it('keeps its problems as data, so a caller can name the fields its own way (the CLI: by flag)', () => {
     const R = z.object({ batchSize: z.number().int().min(1), out: z.string() });

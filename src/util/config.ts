@@ -281,6 +281,26 @@ export interface SchemaOption {
   emptyListOk?: boolean;
   /** A setting on by default (`onByDefault`): what its --no-X flag does, the flag's --help line. */
   offDescription?: string;
+  /** A number's bounds as its schema checks them, for --help: "at least 1", "0 to 1", "above 0" (numberRange). */
+  range?: string;
+}
+
+/**
+ * A number schema's bounds in words for --help ("at least 1", "0 to 1", "above 0 and at most 1"), from its own min / max
+ * checks; a whole number says so. Undefined when it has none (a bound only a refinement checks is not seen here).
+ */
+export function numberRange(t: z.ZodType): string | undefined {
+  type Check = { _zod: { def: { check?: string; value?: unknown; inclusive?: boolean; format?: string } } };
+  const checks = ((t as unknown as { def: { checks?: Check[] } }).def.checks ?? []).map((c) => c._zod.def);
+  const bound = (check: string) => checks.filter((c) => c.check === check && typeof c.value === 'number').map((c) => ({ value: c.value as number, inclusive: c.inclusive !== false }));
+  const tightest = (list: { value: number; inclusive: boolean }[], lower: boolean) =>
+    list.sort((a, b) => (lower ? b.value - a.value : a.value - b.value) || Number(a.inclusive) - Number(b.inclusive))[0];
+  const lo = tightest(bound('greater_than'), true);
+  const hi = tightest(bound('less_than'), false);
+  const whole = checks.some((c) => c.check === 'number_format' && /int/.test(String(c.format))) ? 'whole, ' : '';
+  if (lo && hi && lo.inclusive && hi.inclusive) return `${whole}${lo.value} to ${hi.value}`;
+  const words = [lo ? `${lo.inclusive ? 'at least' : 'above'} ${lo.value}` : '', hi ? `${hi.inclusive ? 'at most' : 'below'} ${hi.value}` : ''].filter(Boolean);
+  return words.length ? `${whole}${words.join(' and ')}` : undefined;
 }
 
 type Def = { type: string; innerType?: z.ZodType; defaultValue?: unknown; entries?: Record<string, string> };
@@ -310,7 +330,8 @@ export function schemaOptions(schema: AnyObjectSchema): SchemaOption[] {
     if (d.type === 'boolean') {
       out.push({ key, flags: defaultValue === true ? `--no-${flag}` : `--${flag}`, description, kind: 'boolean', defaultValue, required, ...(typeof offDescription === 'string' ? { offDescription } : {}) });
     } else if (d.type === 'number' || d.type === 'int') {
-      out.push({ key, flags: `--${flag} <n>`, description, kind: 'number', defaultValue, required });
+      const range = numberRange(t);
+      out.push({ key, flags: `--${flag} <n>`, description, kind: 'number', defaultValue, required, ...(range ? { range } : {}) });
     } else if (d.type === 'enum') {
       out.push({ key, flags: `--${flag} <name>`, description, kind: 'enum', choices: Object.values(d.entries ?? {}), defaultValue, required });
     } else if (d.type === 'array') {
