@@ -6,6 +6,8 @@
  * from web/ into a temp folder for this file, so it never runs an old build of dist/web.
  */
 import { existsSync } from 'node:fs';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -42,6 +44,7 @@ let doublePlayProject: number;
 let draftRationaleProject: number;
 let draftPlayProject: number;
 let offlineProject: number;
+let proxiedProject: number;
 let resendProject: number;
 let switchProjectA: number;
 let switchProjectB: number;
@@ -73,6 +76,7 @@ beforeAll(async () => {
   draftRationaleProject = (await createDemoProject(store, 'draft-rationale', join(dir, 'images-dr'), 1, 1, { types: ['rationale'] })).project.id;
   draftPlayProject = (await createDemoProject(store, 'draft-play', join(dir, 'images-dy'), 1, 1, { types: ['play'] })).project.id;
   offlineProject = (await createDemoProject(store, 'offline', join(dir, 'images-of'), 1, 1, { types: ['rationale'] })).project.id;
+  proxiedProject = (await createDemoProject(store, 'proxied', join(dir, 'images-px'), 2, 1, { types: ['rationale'] })).project.id;
   resendProject = (await createDemoProject(store, 'resend', join(dir, 'images-rs'), 1, 1, { types: ['rationale'] })).project.id;
   // Two projects told apart by their task counts (the progress bar says "/ 2 tasks" or "/ 3 tasks").
   switchProjectA = (await createDemoProject(store, 'switch-a', join(dir, 'images-sa'), 2, 1, { types: ['rationale'] })).project.id;
@@ -550,6 +554,73 @@ describe.skipIf(!!skip)('workbench in Chromium: a stale tab', () => {
     await page.close();
   });
 
+  /**
+   * A reverse proxy in front of the server, as nginx or Caddy would be: it forwards every request, or, once `down`, answers
+   * each with its own HTML 502 page, as a proxy does when the server behind it is not there.
+   */
+  async function reverseProxy(): Promise<{ url: string; down: (d: boolean) => void; close: () => Promise<void> }> {
+    const target = new URL(server.url);
+    let isDown = false;
+    const proxy: Server = createServer((req, res) => {
+      if (isDown) return void res.writeHead(502, { 'content-type': 'text/html' }).end('<html><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>');
+      const up = httpRequest({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      up.on('error', () => res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>502 Bad Gateway</h1>'));
+      req.pipe(up);
+    });
+    await new Promise<void>((done) => proxy.listen(0, '127.0.0.1', done));
+    return {
+      url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      down: (d) => void (isDown = d),
+      close: () => new Promise<void>((done) => (proxy.closeAllConnections(), proxy.close(() => done()))),
+    };
+  }
+
+  it("behind a reverse proxy, the proxy's 502 page for a server that is down reads as \"cannot be reached (the proxy answered 502)\", and the notice goes once the server is back", async () => {
+    // Measured before: a heartbeat answered 502 by the proxy showed nothing (only a network error did), and a label sent
+    // then said "the workbench server answered with an error (HTTP 502)".
+    const proxy = await reverseProxy();
+    const page = await browser.newPage();
+    try {
+      await page.clock.install();
+      await page.goto(proxy.url);
+      await signInAs(page, token);
+      await chooseProject(page, proxiedProject);
+      await page.locator('div.task[data-ready=true]').waitFor();
+      const aid = await assignmentShown(page);
+      await page.getByTestId('rationale-1').check();
+      const notice = page.getByTestId('unreachable');
+      expect(await notice.textContent()).toBe('');
+      proxy.down(true);
+      await page.clock.fastForward('01:05');
+      const refused = page.waitForResponse((r) => r.url().endsWith(`/api/assignments/${aid}/heartbeat`));
+      await page.mouse.move(50, 300);
+      expect((await refused).status()).toBe(502);
+      await expect
+        .poll(() => notice.textContent())
+        .toBe('The workbench server cannot be reached just now (the proxy in front of it answered 502). What you have entered here is kept: carry on; this notice goes away once the server answers again.');
+      expect(await page.getByRole('alert').count()).toBe(0); // a polite status, not an alert
+      // A label sent meanwhile: the same words, and to send it again.
+      await page.getByTestId('submit').click();
+      const error = page.locator('p.error');
+      await error.waitFor();
+      expect(await error.textContent()).toMatch(/^Could not save this label \(the workbench server could not be reached \(the proxy in front of it answered 502\)\)\. It may not have been saved/);
+      expect(await page.getByTestId('rationale-1').isChecked()).toBe(true);
+      // The server back behind the proxy: the next heartbeat (10 s on) clears the notice.
+      proxy.down(false);
+      await page.clock.fastForward('00:11');
+      const answered = page.waitForResponse((r) => r.url().endsWith(`/api/assignments/${aid}/heartbeat`));
+      await page.mouse.move(60, 300);
+      expect(await (await answered).json()).toMatchObject({ held: true });
+      await expect.poll(() => notice.textContent()).toBe('');
+    } finally {
+      await page.close();
+      await proxy.close();
+    }
+  });
+
   it('a page whose token is revoked while open says at its next heartbeat that the token no longer works, and stops', async () => {
     const store = server.store;
     const leaver = await store.addAnnotator('revoked-while-open');
@@ -897,11 +968,16 @@ describe.skipIf(!!skip)('workbench in Chromium: every other request refused with
   it('a server that answers no JSON, or cannot be reached, is said in plain words, never as a raw status or the browser\'s message', async () => {
     const page = await browser.newPage();
     await page.goto(server.url);
-    await page.route('**/api/me', (r) => r.fulfill({ status: 502, contentType: 'text/html', body: '<h1>502 Bad Gateway</h1>' }));
+    await page.route('**/api/me', (r) => r.fulfill({ status: 500, contentType: 'text/html', body: '<h1>500 Internal Server Error</h1>' }));
     await submitToken(page, token);
     const said = page.getByTestId('sign-in-error');
     await said.waitFor();
-    expect(await said.textContent()).toBe('Could not sign in: the workbench server answered with an error (HTTP 502); try again in a moment, or tell the project owner if it keeps happening.');
+    expect(await said.textContent()).toBe('Could not sign in: the workbench server answered with an error (HTTP 500); try again in a moment, or tell the project owner if it keeps happening.');
+    await page.unroute('**/api/me');
+    // a proxy's page for a server that is down (502, 503, 504): the server cannot be reached, and the proxy said so
+    await page.route('**/api/me', (r) => r.fulfill({ status: 504, contentType: 'text/html', body: '<h1>504 Gateway Time-out</h1>' }));
+    await page.click('button[type=submit]');
+    await expect.poll(() => said.textContent()).toBe('Could not sign in: the workbench server could not be reached (the proxy in front of it answered 504).');
     await page.unroute('**/api/me');
     await page.route('**/api/me', (r) => r.abort('connectionrefused'));
     await page.click('button[type=submit]');

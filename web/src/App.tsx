@@ -124,9 +124,12 @@ function StaleNotice({ stale, onLoad }: { stale: StaleState; onLoad: () => void 
 /** How soon, after a heartbeat that got no answer, the next sign of activity tries again (not a whole interval later). */
 const RETRY_MS = 10_000;
 
-/** Said (politely, as a status, not an alert) while heartbeats get no answer: nothing is lost, and nothing to do but wait. */
-const UNREACHABLE =
-  'The workbench server cannot be reached just now. What you have entered here is kept: carry on; this notice goes away once the server answers again.';
+/**
+ * Said (politely, as a status, not an alert) while heartbeats get no answer, or only a reverse proxy's 502/503/504 (its
+ * status said: the proxy is up, the server behind it is not): nothing is lost, and nothing to do but wait.
+ */
+const unreachableNotice = (proxyStatus?: number) =>
+  `The workbench server cannot be reached just now${proxyStatus ? ` (the proxy in front of it answered ${proxyStatus})` : ''}. What you have entered here is kept: carry on; this notice goes away once the server answers again.`;
 
 /**
  * The server refused the annotator's token (401: revoked or replaced by the project owner while the
@@ -235,8 +238,9 @@ export function App() {
   }, [me]); // pid is read once to pick the first project
 
   const [ttlSeconds, setTtlSeconds] = useState(3600);
-  // A heartbeat got no answer (the network down, the server restarting): `UNREACHABLE` says so under the header until one gets through.
-  const [unreachable, setUnreachable] = useState(false);
+  // A heartbeat got no answer (the network down, the server restarting, a proxy's 502): `unreachableNotice` says so under
+  // the header until one gets through. false, or the heartbeat's `Unreachable` (its proxy status, if a proxy answered).
+  const [unreachable, setUnreachable] = useState<false | Unreachable>(false);
   // Only the latest load's answer is shown: switched quickly from project A to B, A's answer (or
   // failure) arriving after B's would put A's task under B's name.
   const loads = useRef(0);
@@ -293,7 +297,7 @@ export function App() {
           else if (live && e instanceof Unreachable) {
             // said on the page (what was entered is kept), and tried again at the first event after RETRY_MS, so the
             // notice goes soon after the server is back; a late label is still stored while the task has room
-            setUnreachable(true);
+            setUnreachable(e);
             last -= Math.max(0, every - RETRY_MS);
           }
         },
@@ -442,7 +446,7 @@ export function App() {
       </div>
       {/* A live region always in the page, as the flash: the notice is announced when its text comes. */}
       <p className="unreachable" role="status" data-testid="unreachable">
-        {unreachable && !tokenGone && UNREACHABLE}
+        {unreachable && !tokenGone && unreachableNotice(unreachable.proxyStatus)}
       </p>
       {error && (
         <p className="error" role="alert">

@@ -46,12 +46,19 @@ export const projectStore = {
   clear: () => sessionStorage.removeItem(PROJECT_KEY),
 };
 
-/** Thrown when no answer came (offline, server down): its message is plain words, never the browser's "Failed to fetch". */
+/**
+ * Thrown when no answer came from the workbench server (offline, server down), or only a reverse proxy's 502, 503 or
+ * 504 page in its place (`proxyStatus`: the proxy is up, the server behind it is not): its message is plain words,
+ * never the browser's "Failed to fetch" or a bare "502 Bad Gateway".
+ */
 export class Unreachable extends Error {
-  constructor(cause: unknown) {
-    super('the workbench server could not be reached: check your connection, then try again', { cause });
+  constructor(cause: unknown, readonly proxyStatus?: number) {
+    super(`the workbench server could not be reached${proxyStatus ? ` (the proxy in front of it answered ${proxyStatus})` : ''}: check your connection, then try again`, { cause });
   }
 }
+
+/** What a proxy answers for a server behind it that is down or too slow (Bad Gateway, Service Unavailable, Gateway Timeout). */
+const PROXY_DOWN = new Set([502, 503, 504]);
 
 /** `fetch`, with a network failure as `Unreachable`. */
 async function send(path: string, init: RequestInit): Promise<Response> {
@@ -63,17 +70,18 @@ async function send(path: string, init: RequestInit): Promise<Response> {
 }
 
 /**
- * The error for a refused request: the server's own message (plain words saying what to do), or,
- * from something in between that answered no JSON (a proxy's 502 page), a plain sentence — never
- * a bare "502 Bad Gateway".
+ * The error for a refused request: the server's own message (plain words saying what to do); a 502, 503 or 504 that
+ * is not the server's (a proxy's HTML page: the server behind it is down) as `Unreachable`, as if no answer came; or,
+ * from something in between that answered no JSON otherwise, a plain sentence — never a bare "502 Bad Gateway".
  */
-async function refused(res: Response): Promise<ApiError> {
+async function refused(res: Response): Promise<Error> {
   try {
     const msg = ((await res.json()) as ErrorBody).error.message;
     if (typeof msg === 'string' && msg) return new ApiError(res.status, msg);
   } catch {
     /* not JSON */
   }
+  if (PROXY_DOWN.has(res.status)) return new Unreachable(new Error(`HTTP ${res.status}`), res.status);
   return new ApiError(res.status, `the workbench server answered with an error (HTTP ${res.status}); try again in a moment, or tell the project owner if it keeps happening`);
 }
 
@@ -96,7 +104,9 @@ async function request<T>(method: string, path: string, body?: unknown, keepaliv
 
 /** What went wrong, in words for the page: the server's message, or that it could not be reached (never a stack or a raw status). */
 export function whyFailed(e: unknown): string {
-  return e instanceof ApiError ? e.message : 'the workbench server could not be reached';
+  if (e instanceof ApiError) return e.message;
+  const proxy = e instanceof Unreachable ? e.proxyStatus : undefined;
+  return `the workbench server could not be reached${proxy ? ` (the proxy in front of it answered ${proxy})` : ''}`;
 }
 
 /** A 401: the token is not (or no longer) one the server accepts. */

@@ -133,7 +133,7 @@ function pictureError(e: unknown, item: string): string {
   const tell = `tell the project owner (item ${item}), and do not label this task without its picture`;
   if (e instanceof ApiError && e.status === 404)
     return `The picture for this task is missing on the server (404), so the task cannot be labelled fairly. Press "Try again" or reload the page; if it is still missing, ${tell}.`;
-  const why = e instanceof ApiError ? `the server answered ${e.status}` : 'the workbench server could not be reached';
+  const why = e instanceof ApiError ? `the server answered ${e.status}` : whyFailed(e);
   return `The picture for this task could not be loaded (${why}). Press "Try again" or reload the page; if it keeps failing, ${tell}.`;
 }
 
