@@ -550,6 +550,39 @@ describe('a mistyped --db-dir or --suite leaves nothing behind', () => {
   });
 });
 
+describe('a --db-dir that a command would make anew', () => {
+  it('a new one is said first (a mistyped path would be served empty); one whose parent folder is missing too is refused, nothing made', async () => {
+    // Measured before: `feedback serve --db-dir ~/projcts/db` (a typo) made ~/projcts/db and served an empty database,
+    // saying only "opening the feedback database in …".
+    const d = tmpDir('af-cli-newdb');
+    const typo = join(d, 'no-such-parent', 'db');
+    for (const args of [
+      ['feedback', 'annotator', 'ann'],
+      ['feedback', 'import', '--project', 'p', '--demo', '1'],
+      ['feedback', 'serve', '--port', '0'], // last: without the check it serves (the test then times out)
+    ]) {
+      const r = await cli(...args, '--db-dir', typo);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.err, args.join(' ')).toBe(
+        `askfirst: --db-dir ${typo}: neither it nor its parent folder ${join(d, 'no-such-parent')} exists (a mistyped path?): to open an existing database, check the path; to make a new one there, create ${join(d, 'no-such-parent')} first (mkdir -p ${join(d, 'no-such-parent')})`,
+      );
+    }
+    expect(readdirSync(d)).toEqual([]);
+    // its parent there: made, and said so before the opening line; opened again, only the opening line
+    const db = join(d, 'db');
+    const { runAnnotator } = await import('./feedback.js'); // its notes go to stderr, which cli() does not capture
+    const notes: string[] = [];
+    await runAnnotator('ann', { dbDir: db }, () => undefined, (line) => notes.push(line));
+    expect(notes).toEqual([
+      `feedback annotator: creating a new feedback database in ${db}: it does not exist yet; to open an existing one, check the path`,
+      `feedback annotator: opening the feedback database in ${db} (PGlite: a few seconds)`,
+    ]);
+    notes.length = 0;
+    await runAnnotator('ann2', { dbDir: db }, () => undefined, (line) => notes.push(line));
+    expect(notes).toEqual([`feedback annotator: opening the feedback database in ${db} (PGlite: a few seconds)`]);
+  }, 120_000);
+});
+
 describe('an --out folder that is a file', () => {
   it('is refused before any work, by every command that writes a folder there', async () => {
     const d = tmpDir('af-cli-outfile');

@@ -10,7 +10,7 @@ export type Note = (line: string) => void;
 /** The CLI's notes; the run… functions say nothing unless given one. */
 export const toStderr: Note = (line) => void process.stderr.write(`${line}\n`);
 
-/** Open-store options that say, through `note`, which PGlite folder `command` is opening (it takes seconds). */
-export function announceOpening(command: string, note: Note): { onOpening: (dbDir: string) => void } {
-  return { onOpening: (dbDir) => note(openingLine(command, dbDir)) };
+/** Open-store options that say, through `note`, which PGlite folder `command` is opening (it takes seconds), and that it makes a new database there. */
+export function announceOpening(command: string, note: Note): { command: string; onNew: (line: string) => void; onOpening: (dbDir: string) => void } {
+  return { command, onNew: note, onOpening: (dbDir) => note(openingLine(command, dbDir)) };
 }

@@ -1,12 +1,12 @@
 /** The settings of `askfirst feedback pairs|simulate|demo-aggregate` (`feedback demo`'s are demo/feedback-config.ts): light, read at startup for their options and --help (commands.ts). */
 import { z } from 'zod';
 import { SimulateConfigSchema } from '../feedback/simulate.js';
-import { dbFields } from './feedback-schema.js';
+import { dbFields, newDbFields } from './feedback-schema.js';
 import { newProjectField } from '../feedback/db-dir.js';
 import { unusedProgressField, progressField, seedField, seedListItem } from '../util/config.js';
 
 export const PairsSchema = z.object({
-  ...dbFields,
+  ...newDbFields,
   project: newProjectField().describe('project name (created if missing; its image folder is the suite directory, so an existing project must come from the same suite)'),
   suite: z.string().min(1).describe('the suite the results were made on (episodes.jsonl + images/)'),
   results: z.array(z.string()).min(1).describe('results.jsonl files (askfirst eval --out DIR: DIR/proactive/results.jsonl), comma-separated; plays of one episode id become pairs'),

@@ -12,6 +12,13 @@ export const dbFields = {
   dbDir: outDirField().default(DEFAULT_FEEDBACK_DB_DIR).describe('PGlite data directory (ignored when DATABASE_URL is set)'),
 };
 
+/** The same, for the commands that make a missing one (feedback/db-dir.ts newDatabaseLine). */
+export const newDbFields = {
+  dbDir: outDirField()
+    .default(DEFAULT_FEEDBACK_DB_DIR)
+    .describe('PGlite data directory (ignored when DATABASE_URL is set); a missing one is made, saying so, if its parent folder exists (or it is the default)'),
+};
+
 /**
  * `--limit` of the commands that take a suite's episodes (`feedback import`, `feedback illume`): its first N episodes in
  * the order of its episodes.jsonl, the lines after them not read (feedback.ts workbenchEpisodes).
@@ -19,7 +26,7 @@ export const dbFields = {
 const suiteLimitField = z.number().int().min(1).optional().describe('with --suite: take only its first N episodes (in episodes.jsonl order; the rest is not read)');
 
 export const ServeSchema = z.object({
-  ...dbFields,
+  ...newDbFields,
   host: z
     .string()
     .default('127.0.0.1')
@@ -33,7 +40,7 @@ export const ServeSchema = z.object({
 });
 
 export const ImportSchema = z.object({
-  ...dbFields,
+  ...newDbFields,
   project: newProjectField().describe('project name (created if missing; an existing one must have the same image folder, so a re-run adds what is missing)'),
   suite: z.string().optional().describe('suite directory (episodes.jsonl + images/); its folder becomes the image folder'),
   demo: z.number().int().min(1).optional().describe('instead of --suite: draw this many demo episodes'),
@@ -65,7 +72,7 @@ export const AgreementSchema = z.object({
 });
 
 export const IllumeSchema = IllumeConfigSchema.extend({
-  ...dbFields,
+  ...newDbFields,
   encoder: z.string().optional().describe("extra image features for the rationale head: builtin:CHECKPOINT_DIR (the built-in model's frozen CNN encoder)"),
   critic: z.enum(['auto', 'workbench']).default('auto').describe('auto: knows the true scene facts; workbench: people label each round'),
   suite: z.string().optional().describe('suite directory to take items from (default: demo scenes; not with --demo)'),
@@ -83,7 +90,7 @@ export const IllumeSchema = IllumeConfigSchema.extend({
 });
 
 export const AnnotatorSchema = z.object({
-  ...dbFields,
+  dbDir: newDbFields.dbDir.describe('PGlite data directory (ignored when DATABASE_URL is set); adding an annotator makes a missing one, saying so, if its parent folder exists (or it is the default)'),
   list: z.boolean().default(false).describe('list every annotator (id, name, created, last active, labels given, open assignments, revoked or not) instead of adding one; no NAME'),
   revoke: z.boolean().default(false).describe("revoke NAME's token: it stops working, their open assignments go back to the queue, their labels stay"),
   newToken: z.boolean().default(false).describe('give NAME a new token (printed once) that replaces the old one; a revoked annotator is reinstated'),

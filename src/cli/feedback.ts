@@ -23,7 +23,7 @@ import { createDemoProject, importReplied, projectForImages } from '../feedback/
 import { describeItems, type ImageEncoder, type RationaleItem } from '../feedback/rationale-scorer.js';
 import { loadBuiltinEncoder } from '../feedback/builtin-encoder.js';
 import { resolveImage } from '../feedback/paths.js';
-import { openingLine } from '../feedback/db-dir.js';
+import { newDatabaseLine, openingLine } from '../feedback/db-dir.js';
 import type { AnnotatorInfo } from '../feedback/store.js';
 import { TASK_TYPES, type TaskType } from '../feedback/tasks.js';
 import { workbenchCritic } from '../feedback/workbench-critic.js';
@@ -314,7 +314,12 @@ export async function serveAction(raw: Record<string, unknown>): Promise<void> {
   const cfg = configFromOptions(ServeSchema, raw, 'feedback serve');
   if (!isLoopbackHost(cfg.host)) refuseUnread(ServeSchema, raw, { keys: ['allowHost'], readBy: 'read with a loopback --host only (a server on another address answers any Host)' }, `with --host ${cfg.host}`);
   await checkPlayPolicy(cfg.playPolicy); // it was made at the first play task only: a mistyped one started a workbench whose play tasks all failed
-  if (!process.env.DATABASE_URL) toStderr(openingLine('feedback serve', cfg.dbDir)); // startServer opens it
+  if (!process.env.DATABASE_URL) {
+    // startServer opens it: a missing --db-dir is made there, said first (a mistyped path would be served empty)
+    const isNew = newDatabaseLine('feedback serve', cfg.dbDir);
+    if (isNew) toStderr(isNew);
+    toStderr(openingLine('feedback serve', cfg.dbDir));
+  }
   const s = await startServer({ databaseUrl: process.env.DATABASE_URL || undefined, dataDir: cfg.dbDir, host: cfg.host, port: cfg.port, playPolicy: cfg.playPolicy, assignmentTtlSeconds: cfg.assignmentTtl, allowHosts: cfg.allowHost, authLimit: cfg });
   await serveUntilStopped({ name: 'askfirst workbench', closed: 'connections and database closed', inFlight: s.inFlight }, () => s.stop(), () => console.log(`askfirst workbench on ${s.url} (${s.store.db.engine}); Ctrl-C to stop`));
 }
