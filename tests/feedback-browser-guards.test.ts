@@ -45,6 +45,7 @@ let draftRationaleProject: number;
 let draftPlayProject: number;
 let offlineProject: number;
 let proxiedProject: number;
+let longNameProject: number;
 let resendProject: number;
 let switchProjectA: number;
 let switchProjectB: number;
@@ -76,6 +77,7 @@ beforeAll(async () => {
   draftRationaleProject = (await createDemoProject(store, 'draft-rationale', join(dir, 'images-dr'), 1, 1, { types: ['rationale'] })).project.id;
   draftPlayProject = (await createDemoProject(store, 'draft-play', join(dir, 'images-dy'), 1, 1, { types: ['play'] })).project.id;
   offlineProject = (await createDemoProject(store, 'offline', join(dir, 'images-of'), 1, 1, { types: ['rationale'] })).project.id;
+  longNameProject = (await createDemoProject(store, 'rationale-selection-round-2-for-the-hospital-supplies-catalogue', join(dir, 'images-ln'), 1, 1, { types: ['rationale'] })).project.id;
   proxiedProject = (await createDemoProject(store, 'proxied', join(dir, 'images-px'), 2, 1, { types: ['rationale'] })).project.id;
   resendProject = (await createDemoProject(store, 'resend', join(dir, 'images-rs'), 1, 1, { types: ['rationale'] })).project.id;
   // Two projects told apart by their task counts (the progress bar says "/ 2 tasks" or "/ 3 tasks").
@@ -577,6 +579,19 @@ describe.skipIf(!!skip)('workbench in Chromium: a stale tab', () => {
       close: () => new Promise<void>((done) => (proxy.closeAllConnections(), proxy.close(() => done()))),
     };
   }
+
+  it('a 320 px wide page (a phone, or 400 % zoom) with a project of the longest name the workbench takes needs no sideways scrolling', async () => {
+    // Measured before: the project list took the width of its longest name, and the page was 557 px wide: it scrolled sideways.
+    const page = await signIn(longNameProject);
+    try {
+      await page.setViewportSize({ width: 320, height: 640 });
+      await page.locator('div.task[data-ready=true]').waitFor();
+      const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+      expect(widths).toEqual({ scroll: 320, client: 320 });
+    } finally {
+      await page.close();
+    }
+  });
 
   it("behind a reverse proxy, the proxy's 502 page for a server that is down reads as \"cannot be reached (the proxy answered 502)\", and the notice goes once the server is back", async () => {
     // Measured before: a heartbeat answered 502 by the proxy showed nothing (only a network error did), and a label sent
