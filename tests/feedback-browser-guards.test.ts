@@ -586,7 +586,7 @@ describe.skipIf(!!skip)('workbench in Chromium: a stale tab', () => {
     try {
       await page.setViewportSize({ width: 320, height: 640 });
       await page.locator('div.task[data-ready=true]').waitFor();
-      const widths = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+      const widths = await page.evaluate('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })');
       expect(widths).toEqual({ scroll: 320, client: 320 });
     } finally {
       await page.close();
