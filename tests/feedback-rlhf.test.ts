@@ -260,6 +260,13 @@ describe('train dpo, its closing line', () => {
     await runDpoStage(opts, () => undefined);
     expect(out.lines).toEqual([expect.stringMatching(/^dpo: 2 steps on 3 of 4 labels \(1 left out\); last: dpo\/loss=/)]);
   }, 60_000);
+
+  it('a --init holding no model stops it in one line before it writes anything (it left OUT/labels.json naming that --init)', async () => {
+    const out = join(dir, 'dpo-bad-init');
+    const opts = DPOStageOptions.parse({ init: join(dir, 'no-model-here'), project: 'dpo-mumble', dbDir, out, updates: 1, evalEvery: 100, pairsPerStep: 2, progress: false });
+    await expect(runDpoStage(opts, () => undefined)).rejects.toThrow(/no model checkpoint in .*no-model-here/);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
 });
 
 describe.skipIf(!!skip)('Chromium labels trajectory pairs; the reward stage reads exactly those rows', () => {

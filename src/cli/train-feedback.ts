@@ -115,8 +115,11 @@ export async function runDpoStage(c: z.output<typeof DPOStageOptions>, log = (s:
   const { init, ...rest } = c;
   const cfg = resolveConfig(DPOStageSchema, rest, 'DPO');
   const { examples, loader, episodes } = await labelledExamples(cfg.dbDir, cfg.project, (d) => log(openingLine('train dpo', d)), orderly);
+  // --init is loaded before <out>/labels.json is written: a folder holding no model used to leave OUT behind with a
+  // labels.json naming it, though nothing had started
+  const policy = BuiltinPolicy.load(init);
   checkDpoLabels(cfg.out, cfg.resume, dpoLabels(cfg.project, init, examples));
-  const ctx: RLContext = { policy: BuiltinPolicy.load(init), train: episodes, val: rlValSuite(cfg), loader, log };
+  const ctx: RLContext = { policy, train: episodes, val: rlValSuite(cfg), loader, log };
   const r = await trainDPO(cfg, ctx, examples);
   if (r.alreadyFinished) return console.log(alreadyFinishedLine('dpo', cfg.out));
   const last = r.curve[r.curve.length - 1] ?? {};
