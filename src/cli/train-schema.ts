@@ -128,4 +128,12 @@ export const RewardStageOptions = RewardStageSchema.extend({ init: INIT.reward }
  * options, so its --help lists only settings that act.
  */
 const DPO_UNUSED = { episodesPerUpdate: true, klCoef: true, clipEps: true, epochs: true, minibatch: true, entropyCoef: true, whichCoef: true, curriculum: true, curriculumStart: true, curriculumSpan: true } as const;
-export const DPOStageOptions = DPOStageSchema.omit(DPO_UNUSED).extend({ init: INIT.dpo });
+/**
+ * DPO trains on every labelled pair of --project, whatever its kind; --kinds only picks the kinds of the validation
+ * suite its eval/* figures are measured on. Its --help said "scenario kinds to train on" (RL's wording), so
+ * `--kinds camera` looked like it kept the camera pairs alone.
+ */
+const DPO_KINDS = DPOStageSchema.shape.kinds.describe(
+  'scenario kinds of the validation suite its eval/* figures are measured on (a kind of your own too, registered with --plugin: docs/library.md); DPO trains on every labelled pair of --project, whatever its kind',
+);
+export const DPOStageOptions = DPOStageSchema.omit(DPO_UNUSED).extend({ init: INIT.dpo, kinds: DPO_KINDS });

@@ -107,6 +107,13 @@ describe('train subcommands', () => {
     for (const f of ['--beta', '--pairs-per-step', '--lr', '--ask-prior', '--updates', '--init', '--project']) expect(dpo).toContain(f);
     for (const f of ['--episodes-per-update', '--kl-coef', '--clip-eps', '--epochs', '--minibatch', '--entropy-coef', '--which-coef', '--curriculum']) expect(dpo).not.toContain(f);
   });
+  it('train dpo --help says --kinds picks the validation suite, not the pairs it trains on (it said "scenario kinds to train on")', async () => {
+    const dpo = (await help(['train', 'dpo'])).replace(/\s+/g, ' ');
+    expect(dpo).toContain('--kinds <a,b,…> scenario kinds of the validation suite its eval/* figures are measured on');
+    expect(dpo).toContain('DPO trains on every labelled pair of --project, whatever its kind (default: sketch,camera)');
+    expect(dpo).not.toContain('kinds to train on');
+    expect((await help(['train', 'rl'])).replace(/\s+/g, ' ')).toContain('--kinds <a,b,…> scenario kinds to train on'); // RL's stays
+  });
   it('train dpo --help counts in steps, as its progress bar and messages do (it said "policy updates")', async () => {
     const dpo = (await help(['train', 'dpo'])).replace(/\s+/g, ' ');
     expect(dpo).toContain('--updates <n> gradient steps, each on --pairs-per-step labelled pairs (default: 150; whole, at least 1)');
