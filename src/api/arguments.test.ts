@@ -86,6 +86,31 @@ describe("the library's calls check their arguments first", () => {
     expect((await loadData(join(root, 'up', 'test'))).episodes).toHaveLength(1);
   });
 
+  it("loadData tells a library caller to write a suite with writeSuite(), not with askfirst suite generate", async () => {
+    // before: each said "generate one with `askfirst suite generate --out DIR`", a command the caller never ran
+    const root = tmpDir('askfirst-api-load-data-write');
+    const write = (d: string) => `\`writeSuite(${JSON.stringify(d)}, generateSuite())\``;
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    expect(await refusal(() => loadData(empty), 'BAD_INPUT')).toBe(
+      `loadData(): spec ${JSON.stringify(empty)}: found neither episodes.jsonl (askfirst suite) nor *_preprocessed.jsonl (ProactiveBench); generate one with ${write(empty)}`,
+    );
+    const other = join(root, 'other');
+    mkdirSync(other);
+    writeFileSync(join(other, 'notes.txt'), 'x');
+    expect(await refusal(() => loadData(other), 'BAD_INPUT')).toBe(
+      `loadData(): spec ${JSON.stringify(other)}: found neither episodes.jsonl (askfirst suite) nor *_preprocessed.jsonl (ProactiveBench) (it holds notes.txt); give the folder of a suite (writeSuite()'s dir) or of ProactiveBench's data`,
+    );
+    const none = join(root, 'no-episodes');
+    mkdirSync(none);
+    writeFileSync(join(none, 'episodes.jsonl'), '');
+    expect(await refusal(() => loadData(none), 'BAD_DATA')).toBe(`loadData(): spec ${JSON.stringify(none)}: it holds no episodes (episodes.jsonl is empty); generate some with ${write(none)}`);
+    // the suite reader's own refusals (suite:DIR with no episodes.jsonl; a suite.json of a newer askfirst)
+    expect(await refusal(() => loadData(`suite:${other}`), 'NOT_FOUND')).toBe(`no suite at ${other}: ${join(other, 'episodes.jsonl')} does not exist (write one with ${write(other)})`);
+    writeFileSync(join(none, 'suite.json'), JSON.stringify({ format: 'askfirst-suite', version: 99 }));
+    expect(await refusal(() => loadData(none), 'BAD_DATA')).toMatch(/: written by a newer askfirst .*: upgrade askfirst to read it, or generate one with this askfirst \(writeSuite\(\)\) into another folder$/);
+  });
+
   it('summarize, intervalSummary and pngDataUrl refuse an argument of the wrong shape in one line', async () => {
     // before: "records is not iterable" and Node's RangeError, from inside the package
     expect(await refusal(() => askfirst.summarize(5 as never), 'BAD_INPUT')).toBe("summarize(): records must be a list of episode records (evaluate()'s records, or the lines of a results.jsonl) (got 5)");

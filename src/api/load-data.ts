@@ -5,12 +5,23 @@
  * the CLI's `--data` and `--kinds` (suite/open.ts DataNaming).
  */
 import { loadData as loadSpec, type DataNaming, type DataOptions, type LoadedData } from '../suite/open.js';
+import type { SuiteWriterNaming } from '../suite/io.js';
 import { checkOptions, checkString, refuse } from './arguments.js';
 
 const CALL = 'loadData()';
 
+/** What writes a suite, as the library's calls do it (they said `askfirst suite generate --out DIR`, a command it never ran). */
+const WRITER: SuiteWriterNaming = { name: 'writeSuite()', into: (dir) => `\`writeSuite(${JSON.stringify(dir)}, generateSuite())\`` };
+
 /** How the data's errors name the call's spec and options (they said `--data: no directory at …`, a flag it has none of). */
-const LIBRARY: DataNaming = { call: CALL, spec: (s) => `${CALL}: spec ${JSON.stringify(s)}`, kinds: `${CALL}: kinds`, give: (s) => `call loadData(${JSON.stringify(s)})` };
+const LIBRARY: DataNaming = {
+  call: CALL,
+  spec: (s) => `${CALL}: spec ${JSON.stringify(s)}`,
+  kinds: `${CALL}: kinds`,
+  give: (s) => `call loadData(${JSON.stringify(s)})`,
+  writer: WRITER,
+  suiteFolder: "writeSuite()'s dir",
+};
 
 /** Every option DataOptions has (the compiler keeps this in step with it). */
 const OPTIONS = { kinds: true, limit: true, progress: true } as const satisfies Record<keyof DataOptions, true>;

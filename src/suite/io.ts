@@ -177,7 +177,20 @@ export interface ReadSuiteOptions {
   checkImages?: boolean | ((id: string) => boolean);
   /** A progress bar over the lines read and their images checked (util/progress.ts; default off): 20,000 episodes take seconds. */
   progress?: boolean;
+  /** How a refusal names what writes a suite (default the CLI's `askfirst suite generate`; the library's loadData: writeSuite()). */
+  writer?: SuiteWriterNaming;
 }
+
+/** How a message names what writes a suite: the CLI's command (CLI_SUITE_WRITER) or the library's call (api/load-data.ts). */
+export interface SuiteWriterNaming {
+  /** The command or call alone: `askfirst suite generate`, `writeSuite()`. */
+  name: string;
+  /** How to write a suite into `dir`, quoted as code: `` `askfirst suite generate --out DIR` ``. */
+  into: (dir: string) => string;
+}
+
+/** The CLI's naming: a suite is written by `askfirst suite generate --out DIR`. */
+export const CLI_SUITE_WRITER: SuiteWriterNaming = { name: 'askfirst suite generate', into: (dir) => `\`askfirst suite generate --out ${shellQuote(dir)}\`` };
 
 /**
  * Why a hand-written view path names no file, when the likely slip can be seen: a path written
@@ -199,7 +212,7 @@ async function misplacedViewHint(dir: string, rel: string): Promise<string> {
  * fields). Nothing else of suite.json is read: a suite without one, or with one that does not parse or is not askfirst's
  * (a hand-made suite's), is read as before.
  */
-async function checkManifest(dir: string): Promise<void> {
+async function checkManifest(dir: string, writer: SuiteWriterNaming): Promise<void> {
   const file = join(dir, MANIFEST_FILE);
   let manifest: unknown;
   try {
@@ -207,7 +220,7 @@ async function checkManifest(dir: string): Promise<void> {
   } catch {
     return;
   }
-  checkFileFormat(manifest, file, SUITE_FORMAT, 'generate one with this askfirst (askfirst suite generate) into another folder');
+  checkFileFormat(manifest, file, SUITE_FORMAT, `generate one with this askfirst (${writer.name}) into another folder`);
 }
 
 /**
@@ -280,9 +293,9 @@ export async function* suiteEpisodeLines(dir: string, opts: ReadSuiteOptions & {
     if (e instanceof InputError) throw e;
     const isFile = await stat(dir).then((st) => st.isFile(), () => false);
     if (isFile) throw new InputError(`no suite at ${dir}: it is a file; give the suite's folder, the one holding ${EPISODES_FILE} and images/ (here: ${dirname(dir)})`, { cause: e });
-    throw new NotFoundError(`no suite at ${dir}: ${file} does not exist (write one with \`askfirst suite generate --out ${shellQuote(dir)}\`)`, { cause: e });
+    throw new NotFoundError(`no suite at ${dir}: ${file} does not exist (write one with ${(opts.writer ?? CLI_SUITE_WRITER).into(dir)})`, { cause: e });
   }
-  await checkManifest(dir);
+  await checkManifest(dir, opts.writer ?? CLI_SUITE_WRITER);
   const known = new Set<string>([...generatableKinds(), ...(opts.extraKinds ?? [])]); // those registered in this process too (kinds/registry.ts)
   const ids = new Map<string, number>();
   let line = 0;

@@ -8,7 +8,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tmpDir } from '../testing/tmp.js';
-import { dataSpec } from './open.js';
+import { dataSpec, loadData } from './open.js';
 
 describe('dataSpec on a folder that holds no data', () => {
   it('suggests generating a suite in an empty folder', () => {
@@ -50,5 +50,15 @@ describe('dataSpec on a folder that holds no data', () => {
     symlinkSync(join(root, 'nowhere'), join(d, 'broken')); // a dangling link: listed as it is, never followed into
     symlinkSync(join(d, 'loop'), join(d, 'loop')); // nor a looping one
     expect(() => dataSpec(d)).toThrow(`--data ${d}: found neither episodes.jsonl (askfirst suite) nor *_preprocessed.jsonl (ProactiveBench) (it holds suite/, which does): give --data ${join(d, 'suite')}`);
+  });
+});
+
+describe("loadData's refusals in the CLI's words (the library's loadData names writeSuite(): api/arguments.test.ts)", () => {
+  it('says to generate a suite with askfirst suite generate', async () => {
+    const d = tmpDir('askfirst-open-cli');
+    writeFileSync(join(d, 'episodes.jsonl'), '');
+    await expect(loadData(d)).rejects.toThrow(`--data ${d}: it holds no episodes (episodes.jsonl is empty); generate some with \`askfirst suite generate --out ${d}\``);
+    const e = tmpDir('askfirst-open-cli-none');
+    await expect(loadData(`suite:${e}`)).rejects.toThrow(`no suite at ${e}: ${join(e, 'episodes.jsonl')} does not exist (write one with \`askfirst suite generate --out ${e}\`)`);
   });
 });

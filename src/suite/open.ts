@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { EPISODES_FILE, IMAGES_DIR, MANIFEST_FILE, readSuite, suiteEpisodes } from './io.js';
+import { CLI_SUITE_WRITER, EPISODES_FILE, IMAGES_DIR, MANIFEST_FILE, readSuite, suiteEpisodes, type SuiteWriterNaming } from './io.js';
 import { episodeStream, type EpisodeStream } from './episode-stream.js';
 import { episodeSource, type EpisodeSource } from './episode-source.js';
 import { fileState } from './episode-places.js';
@@ -34,10 +34,21 @@ export interface DataNaming {
   kinds: string;
   /** What to do to read the data at `s` instead: `give --data DIR`, `call loadData("DIR")`. */
   give: (s: string) => string;
+  /** What writes a suite (suite/io.ts SuiteWriterNaming): `askfirst suite generate --out DIR`, `writeSuite("DIR", generateSuite())`. */
+  writer: SuiteWriterNaming;
+  /** Where a suite's folder is named when it is written: `askfirst suite generate's --out`, `writeSuite()'s dir`. */
+  suiteFolder: string;
 }
 
 /** The CLI's naming (every command's `--data`). */
-export const CLI_DATA: DataNaming = { call: '--data', spec: (s) => `--data ${s}`, kinds: '--kinds', give: (s) => `give --data ${shellQuote(s)}` };
+export const CLI_DATA: DataNaming = {
+  call: '--data',
+  spec: (s) => `--data ${s}`,
+  kinds: '--kinds',
+  give: (s) => `give --data ${shellQuote(s)}`,
+  writer: CLI_SUITE_WRITER,
+  suiteFolder: "askfirst suite generate's --out",
+};
 
 export interface LoadedData {
   episodes: SuiteEpisode[];
@@ -56,7 +67,7 @@ export async function loadData(spec: string, opts: DataOptions = {}, naming: Dat
   const { format, dir } = dataSpec(spec, naming);
   let skipped: SkippedEntry[] = [];
   let episodes: SuiteEpisode[];
-  if (format === 'suite') episodes = await readSuite(dir, { progress: opts.progress });
+  if (format === 'suite') episodes = await readSuite(dir, { progress: opts.progress, writer: naming.writer });
   else ({ episodes, skipped } = await loadProactiveBench(dir, { progress: opts.progress }));
   skipped = chosenSkipped(skipped, opts);
   const chosen = chooser(opts);
@@ -323,7 +334,7 @@ function checkChosen(dir: string, format: LoadedData['format'], opts: DataOption
     if (unknown.length) throw new InputError(`${naming.kinds}: ${unknown.join(', ')} not in ${dir} (it has: ${[...known].sort().join(', ')})`);
   }
   if (!count && !skipped.length) {
-    throw new DataError(`${naming.spec(dir)}: it holds no episodes (${format === 'suite' ? 'episodes.jsonl is empty' : 'every entry was filtered out'}); generate some with \`askfirst suite generate --out ${shellQuote(dir)}\``);
+    throw new DataError(`${naming.spec(dir)}: it holds no episodes (${format === 'suite' ? 'episodes.jsonl is empty' : 'every entry was filtered out'}); generate some with ${naming.writer.into(dir)}`);
   }
   if (!count && skipped.length) {
     throw new DataError(`${naming.spec(dir)}: none of its entries could be read (${skipped.length} skipped), e.g.:\n  ${skipped.slice(0, 3).map((s) => s.reason).join('\n  ')}`);
@@ -368,12 +379,12 @@ function noDataHint(dir: string, naming: DataNaming): string {
     .map((e) => (isFolder(e) ? `${e.name}/` : e.name))
     .sort();
   // empty, or a suite's leftovers (one stopped while it replaced an earlier one): suite generate writes it whole there
-  if (shown.every((n) => n === MANIFEST_FILE || n === `${IMAGES_DIR}/`)) return `; generate one with \`askfirst suite generate --out ${shellQuote(dir)}\``;
+  if (shown.every((n) => n === MANIFEST_FILE || n === `${IMAGES_DIR}/`)) return `; generate one with ${naming.writer.into(dir)}`;
   // the folder above the data (ProactiveBench's download, whose test/ holds it): name the folder that does
   const inside = shown.filter((n) => n.endsWith('/')).map((n) => join(dir, n.slice(0, -1))).find(holdsData);
   if (inside) return ` (it holds ${basename(inside)}/, which does): ${naming.give(inside)}`;
   const some = shown.length > 4 ? `${shown.slice(0, 4).join(', ')}, …` : shown.join(', ');
-  return ` (it holds ${some}); give the folder of a suite (askfirst suite generate's --out) or of ProactiveBench's data`;
+  return ` (it holds ${some}); give the folder of a suite (${naming.suiteFolder}) or of ProactiveBench's data`;
 }
 
 /** A `--data` spec's format and folder (its files tell the format when the spec names none); throws when it names no data. */
