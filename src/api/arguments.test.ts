@@ -111,6 +111,22 @@ describe("the library's calls check their arguments first", () => {
     expect(await refusal(() => loadData(none), 'BAD_DATA')).toMatch(/: written by a newer askfirst .*: upgrade askfirst to read it, or generate one with this askfirst \(writeSuite\(\)\) into another folder$/);
   });
 
+  it('gapClosed refuses an accuracy or an episode count that is none in one line (it threw a TypeError, or gave NaN)', async () => {
+    const { gapClosed } = askfirst;
+    // before: a TypeError (a three-argument call from JavaScript), NaN (a summary object, undefined), or a string read as its number
+    expect(await refusal(() => (gapClosed as (...a: unknown[]) => number)(0.5, 0.2, 0.8), 'BAD_INPUT')).toBe(
+      "gapClosed(): episodes must be the number of episodes the accuracies are over, a whole number ≥ 0 (a summary's .episodes) (got undefined)",
+    );
+    expect(await refusal(() => gapClosed(0.5, 0.2, 0.8, 2.5), 'BAD_INPUT')).toMatch(/^gapClosed\(\): episodes must be .* \(got 2\.5\)$/);
+    expect(await refusal(() => gapClosed({ accuracy: 0.5 } as never, 0.2, 0.8, 100), 'BAD_INPUT')).toBe("gapClosed(): acc must be an accuracy, a number from 0 to 1 (a summary's .accuracy) (got an object)");
+    expect(await refusal(() => gapClosed(0.5, '0.2' as never, 0.8, 100), 'BAD_INPUT')).toMatch(/^gapClosed\(\): untrained must be an accuracy, .* \(got "0\.2"\)$/);
+    expect(await refusal(() => gapClosed(0.5, 0.2, 80, 100), 'BAD_INPUT')).toMatch(/^gapClosed\(\): reference must be an accuracy, a number from 0 to 1 .* \(got 80\)$/);
+    // what it gave before, still
+    expect(gapClosed(0.5, 0.2, 0.8, 100)).toBeCloseTo(0.5, 12);
+    expect(gapClosed(0.5, 0.8, 0.8, 100)).toBeNaN();
+    expect(gapClosed(Number.NaN, 0.2, 0.8, 100)).toBeNaN(); // a summary of no episodes
+  });
+
   it('summarize, intervalSummary and pngDataUrl refuse an argument of the wrong shape in one line', async () => {
     // before: "records is not iterable" and Node's RangeError, from inside the package
     expect(await refusal(() => askfirst.summarize(5 as never), 'BAD_INPUT')).toBe("summarize(): records must be a list of episode records (evaluate()'s records, or the lines of a results.jsonl) (got 5)");

@@ -33,8 +33,8 @@ export { pngDataUrl } from './png-data-url.js'; // checks its image first
 // Evaluation and metrics
 export { evaluate } from './evaluate.js'; // checks its options first; with `out`: refuses another command's folder, as askfirst eval does
 export type { EvaluateOptions, EvaluateResult } from '../eval/evaluate.js';
-export { gapClosed, MIN_GAP_EPISODES, type Metrics, type Summary } from '../episode/metrics.js';
-export { summarize, intervalSummary } from './summaries.js'; // check their records first
+export { MIN_GAP_EPISODES, type Metrics, type Summary } from '../episode/metrics.js';
+export { gapClosed, summarize, intervalSummary } from './summaries.js'; // check their arguments first
 export type { IntervalSummary } from '../eval/intervals.js';
 
 // Errors (each has a machine-readable `code`; the message says what to fix)
