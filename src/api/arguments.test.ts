@@ -111,6 +111,21 @@ describe("the library's calls check their arguments first", () => {
     expect(await refusal(() => loadData(none), 'BAD_DATA')).toMatch(/: written by a newer askfirst .*: upgrade askfirst to read it, or generate one with this askfirst \(writeSuite\(\)\) into another folder$/);
   });
 
+  it('writeSuite refuses an episode that is none in one line, writing nothing', async () => {
+    const root = tmpDir('askfirst-api-write-bad');
+    const [ep] = generateSuite({ episodes: 1, seed: 0, kinds: ['camera'], size: 32 });
+    // before: "Cannot read properties of undefined (reading 'replace')" from inside the package
+    expect(await refusal(() => writeSuite(join(root, 'a'), [{} as never]), 'BAD_INPUT')).toMatch(/^writeSuite\(\): episodes\[0\] is not an episode: id must be a non-empty string; kind must be/);
+    expect(await refusal(() => writeSuite(join(root, 'b'), [ep, 5 as never]), 'BAD_INPUT')).toBe('writeSuite(): episodes[1] must be an episode, an object (got 5)');
+    // before: written, for loadData to refuse later
+    const { answer: _, ...noAnswer } = ep;
+    expect(await refusal(() => writeSuite(join(root, 'c'), [noAnswer as never]), 'BAD_INPUT')).toBe(`writeSuite(): episodes[0] ("${ep.id}") is not an episode: answer is missing (it must be a category index (0..${ep.categories.length - 1}))`);
+    expect(await refusal(() => writeSuite(join(root, 'd'), [{ ...ep, views: [5 as never, ...ep.views.slice(1)] }]), 'BAD_INPUT')).toBe(`writeSuite(): episodes[0] ("${ep.id}") is not an episode: views[0] must be { image } (its pixels) or { path } (a file inside dir)`);
+    expect(readdirSync(root)).toEqual([]);
+    // what it wrote before, still
+    expect((await writeSuite(join(root, 'ok'), [ep])).map((e) => e.id)).toEqual([ep.id]);
+  });
+
   it('gapClosed refuses an accuracy or an episode count that is none in one line (it threw a TypeError, or gave NaN)', async () => {
     const { gapClosed } = askfirst;
     // before: a TypeError (a three-argument call from JavaScript), NaN (a summary object, undefined), or a string read as its number
