@@ -147,6 +147,9 @@ describe("the library's calls check their arguments first", () => {
     expect(await refusal(() => askfirst.summarize(5 as never), 'BAD_INPUT')).toBe("summarize(): records must be a list of episode records (evaluate()'s records, or the lines of a results.jsonl) (got 5)");
     expect(await refusal(() => askfirst.intervalSummary({} as never), 'BAD_INPUT')).toMatch(/^intervalSummary\(\): records must be a list of episode records .* \(got an object\)$/);
     expect(await refusal(() => askfirst.summarize([null] as never), 'BAD_INPUT')).toBe('summarize(): records[0] must be an episode record, an object (got null)');
+    // before: summarised as a kind "undefined" at 0 % accuracy
+    expect(await refusal(() => askfirst.summarize([{}] as never), 'BAD_INPUT')).toBe('summarize(): records[0]: not an episode record ({})');
+    expect(await refusal(() => askfirst.intervalSummary([{ id: 'e1', kind: 'camera' }] as never), 'BAD_INPUT')).toMatch(/^intervalSummary\(\): records\[0\]: the record of episode "e1" is damaged: outcome is missing/);
     expect(await refusal(() => askfirst.pngDataUrl({ width: 2 } as never), 'BAD_INPUT')).toBe('pngDataUrl(): image.height must be a whole number, at least 1 (got undefined)');
     expect(await refusal(() => askfirst.pngDataUrl({ width: 2, height: 1, data: new Uint8Array(5) }), 'BAD_INPUT')).toBe('pngDataUrl(): image.data holds 5 bytes; width × height × 3 (RGB) is 6 (2 × 1 × 3)');
     expect(await refusal(() => askfirst.pngDataUrl(undefined as never), 'BAD_INPUT')).toBe('pngDataUrl(): image must be an RGBImage { width, height, data } (got undefined)');
