@@ -1,4 +1,8 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { listen, type Listening } from './listen.js';
@@ -191,6 +195,37 @@ describe('listen', () => {
       } finally {
         silent.sock.destroy();
         begun.sock.destroy();
+        await l.close();
+      }
+    });
+
+    it('answers a request sent in full before the stop whose connection was accepted but not yet read', async () => {
+      // The stop can come in the loop turn that accepts a connection, its request already in the kernel: libuv reads it
+      // only on the next turn, so it had sent no byte yet as Node counts them, and was closed with it unanswered (the
+      // client, which had sent it all before the stop, got the connection closed and no answer; 20 of 20 tries).
+      const l = await start(() => undefined);
+      const dir = mkdtempSync(join(tmpdir(), 'drain-'));
+      const sent = join(dir, 'sent');
+      try {
+        let draining: Promise<void> | undefined;
+        l.server.once('connection', () => (draining = l.drain())); // the stop, in the turn its connection is accepted
+        // a client in another process: it connects and sends its whole request while this one's loop is blocked
+        const script = `const s = require('net').connect(${l.port}, '127.0.0.1', () => s.write('GET / HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\n\\r\\n', () => require('fs').writeFileSync(${JSON.stringify(sent)}, '')));
+let got = ''; s.setEncoding('latin1').on('data', (d) => (got += d)).on('error', (e) => (got += 'ERR ' + e.code)).on('close', () => process.stdout.write(got || '(closed, no answer)'));`;
+        const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+        const exited = new Promise((r) => child.once('exit', r));
+        const until = Date.now() + 10_000;
+        while (!existsSync(sent) && Date.now() < until) {
+          /* this loop blocked: the connection waits in the kernel, not yet accepted */
+        }
+        await exited;
+        expect(draining).toBeDefined();
+        await draining;
+        expect(out).toMatch(/^HTTP\/1\.1 200 [^]*\r\nconnection: close\r\n[^]*\r\n\r\nok$/i);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
         await l.close();
       }
     });
