@@ -127,6 +127,46 @@ describe('the model id served without a modelName (library use of startOpenAISer
   });
 });
 
+describe('a proxy of a vLLM started with a local path as its model (--policy openai:URL#/srv/models/llava)', () => {
+  it("is served as the name the upstream itself answers with, the same in /v1/models, /healthz and every reply's model", async () => {
+    // vLLM answers a server started with `--model /srv/models/llava` and no --served-model-name as that path, in
+    // /v1/models and each reply's model: a client moving from it to this proxy changes its base URL only. Guards that
+    // the path is neither cut (as a builtin:DIR's is) in one place and kept in another, nor replaced by the upstream's URL.
+    const name = '/srv/models/llava';
+    const up = createServer((req, res) => {
+      req.resume().on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ id: 'x', object: 'chat.completion', model: name, choices: [{ index: 0, message: { role: 'assistant', content: 'B' }, finish_reason: 'stop' }] }));
+      });
+    });
+    await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(up.address() as AddressInfo).port}/v1`;
+    const { servedModelId } = await import('../../agents/registry.js');
+    expect(servedModelId(`openai:${base}#${name}`)).toBe(name); // what `askfirst serve` serves it as
+    const policy = new HttpPolicy({ baseUrl: base, model: name, retries: 0 }, {});
+    const srv = await startOpenAIServer({ policy, log: () => undefined });
+    try {
+      const listed = await (await fetch(`${srv.url}/models`)).text();
+      expect(JSON.parse(listed)).toMatchObject({ data: [{ id: name }] });
+      expect(await (await fetch(srv.url.replace('/v1', '/healthz'))).json()).toMatchObject({ model: name });
+      const messages = [{ role: 'user', content: [{ type: 'image_url', image_url: { url: pngDataUrl(createImage(8, 8, [90, 120, 30])) } }, { type: 'text', text: formatPrompt('Q?', ['a', 'b']) }] }];
+      for (const stream of [false, true]) {
+        const r = await fetch(`${srv.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: name, messages, stream }) });
+        const text = await r.text();
+        expect(r.status, text).toBe(200);
+        const bodies = stream ? text.split('\n\n').filter((l) => l.startsWith('data: {')).map((l) => l.slice(6)) : [text];
+        expect(bodies.length).toBeGreaterThan(0);
+        for (const b of bodies) expect((JSON.parse(b) as { model: string }).model).toBe(name);
+        expect(text).not.toContain(base);
+      }
+    } finally {
+      await srv.close();
+      await policy.close();
+      await new Promise((r) => up.close(r));
+    }
+  });
+});
+
 describe('a request without the episode headers to a policy that needs the episode', () => {
   it('is refused naming the model as it is served, not the policy\'s name (a server path)', async () => {
     // before: "… and builtin:/srv/private/exp/runs/rl needs the episode", the server's folder sent to the client
