@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashSeed, Rng, SceneRng } from './rng.js';
+import { hashSeed, MAX_SEED, Rng, SceneRng } from './rng.js';
 
 /** Chi-square statistic of the orders `shuffle` gives [0, 1, 2, 3] over `n` draws (23 degrees of freedom). */
 function permutationChiSquare(shuffle: (xs: number[]) => number[], n: number): number {
@@ -62,6 +62,29 @@ describe('SceneRng (mulberry32)', () => {
     expect([zero.next() * 2 ** 32, zero.next() * 2 ** 32]).toEqual([1541420728, 454851044]);
     expect(new SceneRng(5).fork('k').next() * 2 ** 32).toBe(4022627823);
     expect([hashSeed(1, 'a'), hashSeed('x', 2, 'y')]).toEqual([2736630133, 4294849395]);
+  });
+
+  it('no two seeds give one stream: seed 0x9e3779b9 starts from state 0, not from seed 0\'s state; other seeds as before', () => {
+    const first = (r: SceneRng) => Array.from({ length: 3 }, () => r.next() * 2 ** 32);
+    // Before the fix, new SceneRng(2654435769) drew seed 0's stream, 1541420728, 454851044, … (both seeds ≤ MAX_SEED).
+    expect(first(new SceneRng(0x9e3779b9))).not.toEqual(first(new SceneRng(0)));
+    expect(first(new SceneRng(0x9e3779b9))).toEqual(first(SceneRng.fromState(0)));
+    // Every other seed keeps its stream (values drawn before the fix).
+    const before: [number, number[]][] = [
+      [0, [1541420728, 454851044]],
+      [1, [2693262067, 11749833]],
+      [7, [50271532, 266108690]],
+      [MAX_SEED, [3850105811, 813802916]],
+    ];
+    for (const [seed, values] of before) expect(first(new SceneRng(seed)).slice(0, 2)).toEqual(values);
+  });
+
+  it('Rng: seeds that step splitmix32 onto each other\'s words still start from different states', () => {
+    // Its first word is a bijection of the seed (seed + 0x9e3779b9, then an invertible mix), so no two seeds share a
+    // state: seed 0, seed 0x9e3779b9 (one step of seed 0) and 0x61c88647 (whose first word is 0) all differ.
+    const states = [0, 0x9e3779b9, 0x61c88647].map((seed) => new Rng(seed).state().s.join(','));
+    expect(new Set(states).size).toBe(3);
+    expect(new Rng(0x61c88647).state().s[0]).toBe(0);
   });
 
   it('fromState is mulberry32 seeded as published (state 0 included); other seeds match the constructor', () => {

@@ -143,11 +143,20 @@ export function hashSeed(...parts: (string | number)[]): number {
   return h >>> 0;
 }
 
-/** mulberry32 (`new SceneRng(0)` starts from 0x9e3779b9, not 0; `SceneRng.fromState(0)` from 0). */
+/** Where `new SceneRng(0)` starts: 0x9e3779b9 (2654435769), not mulberry32's state 0. */
+const ZERO_SEED_STATE = 0x9e3779b9;
+
+/**
+ * mulberry32. Every seed starts from its own state, so two seeds never give one stream: seed s from state s, except
+ * seed 0, which starts from 0x9e3779b9 (as it always has: generated suites and the demo depend on it), and seed
+ * 0x9e3779b9, which starts from state 0, the one state no other seed reaches (it used to start from 0x9e3779b9 too,
+ * the very stream of seed 0). `SceneRng.fromState(s)` starts from exactly s.
+ */
 export class SceneRng {
   private state: number;
   constructor(seed: number) {
-    this.state = seed >>> 0 || 0x9e3779b9;
+    const s = seed >>> 0;
+    this.state = s === 0 ? ZERO_SEED_STATE : s === ZERO_SEED_STATE ? 0 : s;
   }
 
   /** A generator that starts from exactly `state`, 0 included: mulberry32 seeded as published. */
