@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '../util/fsx.js';
+import { SCROLL_TABLE_CSS, scrollTable } from '../util/scroll-table.js';
 import type { HallucinationSummary } from './hallucination.js';
 import type { InjectionSummary } from './injection.js';
 import { fixed, pct } from './metrics.js';
@@ -11,8 +12,9 @@ import { judgeText } from './open-questions.js';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
+/** A table, in a box that scrolls sideways on a phone and narrowed to the paper in print (util/scroll-table.ts). */
 function table(head: string[], rows: string[][]): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
+  return scrollTable(`<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`);
 }
 
 export function hallucinationHtml(s: HallucinationSummary): string {
@@ -56,6 +58,6 @@ export function injectionHtml(s: InjectionSummary): string {
 /** Write `out/report.html` for whichever summaries are given. */
 export async function writeProbeHtml(out: string, s: { hallucination?: HallucinationSummary; injection?: InjectionSummary }): Promise<void> {
   const body = [s.hallucination ? hallucinationHtml(s.hallucination) : '', s.injection ? injectionHtml(s.injection) : ''].join('\n');
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>askfirst probes</title><style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f4f4f4}td:first-child{text-align:left}</style></head><body><h1>askfirst probes</h1><p>Figures in %, with 95 % intervals in brackets (hallucination: the scene is the unit, Wilson's interval at the effective sample size for rates, precision and recall and a cluster bootstrap over scenes for F1 — an F1 of 0 or 100 has no interval width by construction, every resample giving the same, so read precision's and recall's intervals there —, plain Wilson where a scene has one item; injection: Wilson for rates, a bootstrap over episodes for the accuracy drop; docs/probes.md).</p>\n${body}\n</body></html>\n`;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>askfirst probes</title><style>body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:.5em 0 1.5em}td,th{border:1px solid #ccc;padding:.3em .6em;text-align:right}th{background:#f4f4f4}td:first-child{text-align:left}h1,h2,h3,p{overflow-wrap:anywhere}${SCROLL_TABLE_CSS}</style></head><body><main><h1>askfirst probes</h1><p>Figures in %, with 95 % intervals in brackets (hallucination: the scene is the unit, Wilson's interval at the effective sample size for rates, precision and recall and a cluster bootstrap over scenes for F1 — an F1 of 0 or 100 has no interval width by construction, every resample giving the same, so read precision's and recall's intervals there —, plain Wilson where a scene has one item; injection: Wilson for rates, a bootstrap over episodes for the accuracy drop; docs/probes.md).</p>\n${body}\n</main></body></html>\n`;
   await writeFileAtomic(join(out, 'report.html'), html);
 }

@@ -12,7 +12,7 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { PairMetrics } from '../rl/reward-model.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { checkFileFormat, formatFields, newerVersion, type FileFormat } from '../util/file-format.js';
-import { CSS, esc, num, pct } from './html.js';
+import { CSS, esc, labelledSvg, num, pct, scrollTable } from './html.js';
 import { renderSvg } from './vega.js';
 import { MISSING } from '../util/missing.js';
 import type { StageTiming } from './results.js';
@@ -175,8 +175,18 @@ export function regimeNote(config: Record<string, unknown>): string {
 
 /** The section's HTML (charts inline as SVG, tables, notes). */
 export async function feedbackSectionHtml(r: FeedbackResults): Promise<string> {
+  // each chart an image named by its caption (Vega's SVG has no name: axe's svg-img-alt)
+  const captioned: [string, TopLevelSpec | null, string][] = [
+    ['fig-labels', labelsCurveSpec(r), 'Chart: gap closed by RLHF with the fact-augmented reward model, on the training and the unseen kinds, against the simulated human labels it learned from (log scale).'],
+    ['fig-gao', gaoSpec(r), 'Chart: gold (simulator) and proxy (reward model) reward during training against KL to the starting policy, one column per run (Gao et al. 2022); the last column of the Policies table gives each run’s gold drop.'],
+    ['fig-gao-test', gaoTestSpec(r), 'Chart: the over-optimisation regime on the same test plays: mean gold and proxy reward per test episode against KL to the starting policy, one line per run.'],
+    ['fig-routing', routingSpec(r), 'Chart: reward-model accuracy (gold, held out) against the human labels used, one line per routing strategy; the figures are in the Routing table below.'],
+  ];
   const charts: string[] = [];
-  for (const spec of [labelsCurveSpec(r), gaoSpec(r), gaoTestSpec(r), routingSpec(r)]) if (spec) charts.push(`<figure class="chart">${await renderSvg(spec)}</figure>`);
+  for (const [id, spec, caption] of captioned)
+    if (spec) charts.push(`<figure class="chart" id="${id}">${labelledSvg(await renderSvg(spec), `${id}-caption`)}<figcaption id="${id}-caption">${esc(caption)}</figcaption></figure>`);
+  // a table: its header row in <thead>, in a box that scrolls sideways on a phone (html.ts scrollTable)
+  const table = (head: string, rows: string) => scrollTable(`<table><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`);
   const rmRows = r.rewardModels
     .map((m) => `<tr><td>${esc(m.name)}</td><td>${esc(m.variant)}</td><td>${m.labels}</td><td>${pct(fin(m.heldOut.accuracy))}</td><td>${pct(fin(m.heldOut.goldAccuracy))}</td><td>${num(fin(m.heldOut.ece), 3)}</td><td>${num(fin(m.heldOut.brier), 3)}</td></tr>`)
     .join('');
@@ -195,12 +205,12 @@ ${r.labels.confident} labels with the “prefers a confident answer” bias, ${p
 Supervised model: reference accuracy ${pct(r.reference.accuracy)}, proactive ${pct(r.before.accuracy)}.</p>
 ${charts.join('\n')}
 <h3>Reward models (held-out pairs)</h3>
-<table><tr><th>model</th><th>variant</th><th>labels</th><th>accuracy (labels)</th><th>accuracy (gold)</th><th>ECE</th><th>Brier</th></tr>${rmRows}</table>
+${table('<th>model</th><th>variant</th><th>labels</th><th>accuracy (labels)</th><th>accuracy (gold)</th><th>ECE</th><th>Brier</th>', rmRows)}
 <h3>Policies (test suite, all seven kinds)</h3>
-<table><tr><th>policy</th><th>gap closed (training kinds)</th><th>gap closed (unseen)</th><th>accuracy</th><th>over-asking</th><th>abstained on controls</th><th>guess rate</th><th>ps-rate</th><th>gold reward (test)</th><th>gold: peak − end (training batches, 5-update mean; gao-*: test plays)</th></tr>${polRows}</table>
+${table('<th>policy</th><th>gap closed (training kinds)</th><th>gap closed (unseen)</th><th>accuracy</th><th>over-asking</th><th>abstained on controls</th><th>guess rate</th><th>ps-rate</th><th>gold reward (test)</th><th>gold: peak − end (training batches, 5-update mean; gao-*: test plays)</th>', polRows)}
 <p class="note">${esc(regimeNote(r.config))}</p>
 <h3>Routing (AI judge agrees with gold on ${pct(r.routing.aiLabelGoldAgreement)} of decided pairs, people on ${pct(r.routing.humanLabelGoldAgreement)})</h3>
-<table><tr><th>strategy</th><th>human share</th><th>human labels</th><th>of them on pairs where the AI’s label differs</th><th>AI labels used</th><th>RM accuracy (gold, held out)</th></tr>${routRows}</table>
+${table('<th>strategy</th><th>human share</th><th>human labels</th><th>of them on pairs where the AI’s label differs</th><th>AI labels used</th><th>RM accuracy (gold, held out)</th>', routRows)}
 </section>`;
 }
 
@@ -209,6 +219,6 @@ export async function writeFeedbackReport(dir: string, r: FeedbackResults): Prom
   const json = join(dir, FEEDBACK_FILE);
   const html = join(dir, 'report.html');
   await writeFileAtomic(json, `${JSON.stringify({ ...formatFields(FEEDBACK_RESULTS_FORMAT), ...r }, null, 2)}\n`);
-  await writeFileAtomic(html, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>askfirst — human feedback</title><style>${CSS}</style></head><body><main>\n${await feedbackSectionHtml(r)}\n<p class="note">${esc(r.command)} — ${num(r.wallSeconds / 60, 1)} min</p></main></body></html>\n`);
+  await writeFileAtomic(html, `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>askfirst — human feedback</title><style>${CSS}</style></head><body><main>\n<h1>askfirst — human feedback</h1>\n${await feedbackSectionHtml(r)}\n<p class="note">${esc(r.command)} — ${num(r.wallSeconds / 60, 1)} min</p></main></body></html>\n`);
   return { json, html };
 }

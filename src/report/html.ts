@@ -4,6 +4,10 @@
  */
 import { FONT_FAMILY } from './vega.js';
 import { MISSING } from '../util/missing.js';
+import { SCROLL_TABLE_CSS } from '../util/scroll-table.js';
+
+// a table in a box that scrolls sideways on a phone and is narrowed to the paper in print (util/scroll-table.ts)
+export { scrollTable, scrollTables } from '../util/scroll-table.js';
 
 const ESC: Record<string, string> = {
   '&': '&amp;',
@@ -49,20 +53,6 @@ export function duration(seconds: number): string {
 }
 
 /**
- * A table in a box that scrolls sideways on its own (focusable, so a keyboard can scroll it too): a table wider than a
- * phone's 320 px scrolls inside the box and the page itself does not. In print the box lets the table out and
- * `CSS`'s print rules narrow it to the paper instead, so no column is cut off.
- */
-export function scrollTable(table: string): string {
-  return `<div class="scroll-x" tabindex="0">${table}</div>`;
-}
-
-/** Every table of a page's HTML in its own `scrollTable` box (tables here never nest). */
-export function scrollTables(html: string): string {
-  return html.replace(/<table\b[\s\S]*?<\/table>/g, scrollTable);
-}
-
-/**
  * A chart's SVG as one image whose text alternative is its caption: `role="img"` and `aria-labelledby` the caption's id
  * on its root `<svg>` (Vega's SVG has neither: a screen reader walked its hundreds of marks, unnamed).
  */
@@ -103,6 +93,7 @@ figcaption { color: var(--muted); font-size: 14px; max-width: 980px; margin-top:
 .timebar { display: inline-block; height: 10px; background: #0072B2; vertical-align: middle; border-radius: 2px; }
 .example { border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin: 16px 0; }
 .example header { margin-bottom: 8px; }
+.example header h3.example-title { display: inline; font-size: inherit; margin: 0; }
 .runs { display: grid; grid-template-columns: 1fr 1fr; gap: 18px; }
 .run h4 { margin: 4px 0 8px; font-size: 15px; }
 .turn { display: grid; grid-template-columns: 104px 1fr; gap: 10px; margin-bottom: 10px; }
@@ -118,19 +109,13 @@ figcaption { color: var(--muted); font-size: 14px; max-width: 980px; margin-top:
 details pre { background: var(--bg2); padding: 10px; overflow-x: auto; max-height: 420px; }
 .note { background: #fff8e1; border-left: 4px solid #e6a700; padding: 8px 12px; margin: 12px 0; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-.scroll-x { max-width: 100%; overflow-x: auto; }
-.scroll-x > table { margin-top: 0; }
 @media (max-width: 640px) {
   main { padding: 16px 12px 40px; }
   .runs { grid-template-columns: 1fr !important; }
 }
 @media print {
   main { max-width: none; padding: 0; }
-  .scroll-x { overflow: visible; }
-  table { font-size: 11px; }
-  th, td { padding: 3px 4px; }
-  th { font-size: 11px; }
   td.num, th.num { white-space: normal; }
   tr, .example, figure { break-inside: avoid; }
 }
-`;
+${SCROLL_TABLE_CSS}`;
