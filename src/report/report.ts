@@ -297,7 +297,7 @@ async function examplesHtml(dir: string, r: Results): Promise<string> {
         ? ' <span class="badge control">control: answerable at once</span>'
         : '';
       return (
-        `<section class="example"><header><strong>${esc(ex.kind)}</strong> ${split}${control} <span class="meta">episode ${esc(ex.id)} · oracle needs ${ex.minInterventions} intervention${ex.minInterventions === 1 ? '' : 's'}</span>` +
+        `<section class="example"><header><h3 class="example-title">${esc(ex.kind)}</h3> ${split}${control} <span class="meta">episode ${esc(ex.id)} · oracle needs ${ex.minInterventions} intervention${ex.minInterventions === 1 ? '' : 's'}</span>` +
         `<div>question: “${esc(ex.question)}” · correct answer: <strong>${esc(ex.categories[ex.answer] ?? '?')}</strong></div></header>` +
         `<div class="runs">${await runHtml(dir, ex, ex.before, 'before RL')}${await runHtml(dir, ex, ex.after, 'after RL')}</div></section>`
       );
