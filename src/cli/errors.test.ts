@@ -10,10 +10,11 @@ import { generateSuite } from '../suite/generate.js';
 import { readSuite, writeSuite } from '../suite/io.js';
 import { tmpDir } from '../testing/tmp.js';
 import { explainFsError, namePath, withKept } from '../util/fs-errors.js';
-import { EXIT_STATUS_HELP } from './main.js';
+import { EXIT_STATUS_HELP, main } from './main.js';
 import { SIGNAL_EXIT } from './signals.js';
 import { CLOSED_PIPE_EXIT } from './closed-pipe.js';
 import { cliInProcess } from '../testing/cli-in-process.js';
+import { captureConsole } from '../testing/console.js';
 
 const cli = cliInProcess;
 
@@ -904,4 +905,39 @@ describe('exit status: the same for every command, as --help and README.md say',
     expect(failed.status).toBe(1);
     expect(failed.stderr).toMatch(/^askfirst: .*missing/m);
   });
+});
+
+describe('an error between the steps of a training run', () => {
+  it("ends its progress bar as stopped, before the error's line, never with the finished line", async () => {
+    const d = tmpDir('af-cli-midrun');
+    const sup = join(d, 'sup');
+    const { trainSupervised } = await import('../rl/supervised.js');
+    const { supervisedSuite } = await import('../suite/splits.js');
+    const { JsonlAppender } = await import('../util/fsx.js');
+    await trainSupervised({ out: sup, steps: 2, warmupSteps: 1, batchSize: 4, progress: false, reportTo: ['none'], model: { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8 } }, supervisedSuite({ episodes: 2, seed: 1, size: 32 }));
+    // the bars as plain lines (TERM=dumb), kept in one list with the error's line (console.error) to see their order
+    vi.stubEnv('TERM', 'dumb');
+    const said: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => (said.push(String(chunk)), true));
+    // a full disk at train.jsonl's second line (step 10 of 20)
+    let appended = 0;
+    const append = vi.spyOn(JsonlAppender.prototype, 'append').mockImplementation(function (this: InstanceType<typeof JsonlAppender>) {
+      if (++appended === 2) throw fsErr('ENOSPC', 'write', this.path);
+    });
+    onTestFinished(() => {
+      append.mockRestore();
+      write.mockRestore();
+      vi.unstubAllEnvs();
+    });
+    captureConsole('error', (line) => said.push(`${line}\n`));
+    captureConsole('log');
+    await main(['node', 'askfirst', 'train', 'presence', '--init', sup, '--out', join(d, 'pres'), '--scenes', '16', '--held-out', '16', '--size', '48', '--steps', '20', '--batch-size', '8', '--log-every', '5']);
+    expect(process.exitCode).toBe(1);
+    const text = said.join('');
+    expect(text).toMatch(/no space left/i);
+    expect(text).toMatch(/^presence: 9\/20 steps, stopped after \d+\.\ds$/m); // was "presence: 9/20 steps in 0.1s", as if it had finished
+    expect(text).not.toMatch(/^presence: \d+\/20 steps in /m);
+    // the stopped line came before the error's line
+    expect(said.findIndex((s) => s.startsWith('presence: 9/20 steps, stopped'))).toBeLessThan(said.findIndex((s) => /no space left/i.test(s)));
+  }, 60_000);
 });

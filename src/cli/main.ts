@@ -9,6 +9,7 @@ import { loadCommands } from './commands.js';
 import { CLOSED_PIPE_EXIT, exitQuietlyOnClosedPipe } from './closed-pipe.js';
 import { requireCurrentFolder } from './current-folder.js';
 import { endOnceDrained, Interrupted, SIGNAL_EXIT } from './signals.js';
+import { interruptOpenBars } from '../util/progress.js';
 
 const require = createRequire(import.meta.url);
 const pkg = require('../../package.json') as { version: string; description: string };
@@ -78,6 +79,9 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = caught.exitCode; // commander has said it: help, the version, or one line (oneLineParseErrors)
       return;
     }
+    // the progress bars a run left open (an error between its steps: a full disk, a file that could not be read) say
+    // where it stopped before the error's line, not left drawn at "3/200 steps" on a terminal or ended without a word
+    interruptOpenBars();
     const e = isAskfirstError(caught) ? caught : (explainFsError(caught) ?? caught);
     if (e instanceof InvalidConfigError && running) {
       console.error(`askfirst: ${e.describe(flagNamer(running), `invalid options of askfirst ${commandPath(running)}`)}`);

@@ -128,9 +128,11 @@ export async function trainPresence(partial: unknown, init: string, logLine: (s:
       tbar.tick(1, { loss: last.toFixed(3) });
     }
   } finally {
-    tbar.stop();
     logf.close();
   }
+  // only once the loop ended: an error in it (a full disk) leaves the bar open, for main's error path to end as stopped
+  // (cli/main.ts, `interruptOpenBars`), where a `stop()` here said "N/M steps in Xs" as if it had finished
+  tbar.stop();
 
   // held-out scenes: label accuracy and F1 of "present"
   const z = noGrad(() => sigmoid(head.forward(tensor(test.f, [held, C])))).data;
