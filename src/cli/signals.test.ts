@@ -17,6 +17,7 @@ import { tmpDir } from '../testing/tmp.js';
 import { RunAborted } from '../agents/runner.js';
 import { Interrupted, stoppable, untilStopped } from './signals.js';
 import { cliExitCode } from '../util/errors.js';
+import { progress } from '../util/progress.js';
 import { abortError } from '../agents/http/retry.js';
 import { WebSocket } from 'ws';
 import { openDb } from '../feedback/db.js';
@@ -141,6 +142,26 @@ describe('stoppable: a run (stopAfter)', () => {
 });
 
 describe('stoppable: outside a run', () => {
+  it("a signal between a training run's steps: the bar's stopped line, then \"interrupted; …\" with no blank line between", async () => {
+    vi.stubEnv('TERM', 'dumb'); // the bar as plain lines, whether or not stderr is a terminal here
+    const said: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));
+    const exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+    try {
+      await stoppable('no checkpoint was written yet', async () => {
+        const bar = progress('supervised', 200, { unit: 'steps' });
+        bar.tick(3);
+        said.length = 0;
+        process.emit('SIGINT');
+        bar.stop(); // the loop's own ending never comes; were it to, nothing more
+      });
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(said.join('')).toMatch(/^supervised: 3\/200 steps, stopped after \d+\.\ds\naskfirst: interrupted; no checkpoint was written yet\n$/); // was "…s\n\naskfirst: …"
+    expect(exit).toHaveBeenLastCalledWith(130);
+  });
+
   it('a signal before, between and after runs says what is kept then and exits at once (130, 143 for SIGTERM); the handlers listen from start to end', async () => {
     const said: string[] = [];
     vi.spyOn(process.stderr, 'write').mockImplementation((s) => (said.push(String(s)), true));

@@ -250,11 +250,13 @@ export class StoppableJob {
   /**
    * Exit now for `sig` (`exitNow`), saying what is kept unless it was said, after `onExit`. The progress bars still
    * open (a training stage's, cut between two steps) say first that they stopped there (`interruptOpenBars`), not
-   * left drawn at "3/200 steps" on a terminal or ended without a word when piped.
+   * left drawn at "3/200 steps" on a terminal or ended without a word when piped. The line starts on a line of its own:
+   * after a bar's stopped line it is there already (a blank line between them was left, piped and on a terminal);
+   * without one a newline comes first, past the "^C" a terminal echoed where its cursor was.
    */
   private exit(sig: StopSignal): void {
-    interruptOpenBars();
-    if (!this.keptSaid) process.stderr.write(`\naskfirst: interrupted; ${typeof this.kept === 'function' ? this.kept() : this.kept}\n`);
+    const lead = interruptOpenBars() > 0 ? '' : '\n';
+    if (!this.keptSaid) process.stderr.write(`${lead}askfirst: interrupted; ${typeof this.kept === 'function' ? this.kept() : this.kept}\n`);
     this.keptSaid = true;
     this.onExit();
     this.unlisten();
