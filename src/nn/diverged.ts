@@ -11,7 +11,7 @@
 import type { RunDir } from './run-dir.js';
 import type { Tensor } from './tensor.js';
 import { InputError } from '../util/errors.js';
-import { interruptOpenBars } from '../util/progress.js';
+import { interruptOpenBars, type Progress } from '../util/progress.js';
 
 /** Where a run is: its stage, its unit, the 1-based index of the step at hand, and its run directory (absent: the stage keeps no checkpoints). */
 export interface RunPosition {
@@ -22,17 +22,23 @@ export interface RunPosition {
   /** The step (or update) at hand, counting from 1. */
   index: number;
   run?: RunDir;
-  /** Called before the error is thrown: closes what the run holds open (its log; its progress bar is ended as stopped first, `interruptOpenBars`). */
+  /** Called before the error is thrown: closes what the run holds open (its log; its progress bar is ended as stopped first). */
   close?: () => void;
+  /**
+   * The run's progress bar, ended as stopped: only it, so that a divergence in one of two runs at once (a library user's)
+   * leaves the other's bar going. Without one, every bar still open is (`interruptOpenBars`).
+   */
+  bar?: Progress;
 }
 
 /**
- * The run stops here: its progress bars say so ("supervised: 5/200 steps, stopped after 3.0s", util/progress.ts
- * `interruptOpenBars`), not "5/200 steps in 3.0s" as if it had finished, before what it holds open is closed and the
- * error is said.
+ * The run stops here: its progress bar says so ("supervised: 5/200 steps, stopped after 3.0s", util/progress.ts
+ * `interrupt()`; every open bar when it names none, `interruptOpenBars`), not "5/200 steps in 3.0s" as if it had
+ * finished, before what it holds open is closed and the error is said.
  */
 function stopped(at: RunPosition): void {
-  interruptOpenBars();
+  if (at.bar) at.bar.interrupt();
+  else interruptOpenBars();
   at.close?.();
 }
 

@@ -13,6 +13,7 @@ import { supervisedSuite } from '../suite/splits.js';
 import { randomPairs, testGold } from '../testing/preference-pairs.js';
 import { tmpDir } from '../testing/tmp.js';
 import { InputError } from '../util/errors.js';
+import { progress } from '../util/progress.js';
 import { trainDPO } from './dpo.js';
 import { trainGRPO } from './grpo.js';
 import { trainPPO } from './ppo.js';
@@ -45,6 +46,21 @@ function stderrText(): () => string {
   return () => chunks.join('');
 }
 
+/**
+ * A bar of another run going on at the same time (a library user's two trainings at once), opened after `stderrText`:
+ * `stillGoing()` says whether the diverged run's error left it going (was: ended as stopped, every open bar was), and ends it.
+ */
+function otherRun(): { stillGoing: (said: string) => boolean } {
+  const other = progress('other run', 10, { unit: 'steps' });
+  other.tick();
+  return {
+    stillGoing: (said) => {
+      other.stop();
+      return !/^other run: .*stopped after/m.test(said);
+    },
+  };
+}
+
 /** Every weight of every checkpoint of a run directory is finite (read back from model.safetensors as float32). */
 function checkpointsFinite(out: string): boolean {
   const run = new RunDir(out);
@@ -65,8 +81,10 @@ describe('a diverged supervised run', () => {
   it('stops at its first NaN loss (--lr 1e8) with an InputError naming the step, the loss and what to do; no final/, no checkpoint; its bar says it stopped', async () => {
     const out = join(tmpDir('af-diverged-sup'), 'run');
     const stderr = stderrText();
+    const other = otherRun();
     const e = await thrown(trainSupervised(cfg(out, { lr: 1e8, progress: true }), suite()));
     expect(e).toBeInstanceOf(InputError);
+    expect(other.stillGoing(stderr())).toBe(true); // its own bar only
     // its bar's last line says where it stopped: it said "supervised: 1/12 steps in 0.3s", as a finished run's does
     expect(stderr()).toMatch(/^supervised: 1\/12 steps, stopped after \d+\.\ds$/m);
     expect(stderr()).not.toMatch(/^supervised: \d+\/12 steps in /m);
@@ -121,8 +139,10 @@ describe('diverged RL, DPO and reward-model runs', () => {
   it('PPO at --lr 1e8 stops at its first update (the loss is ∞), before any checkpoint; its bar says it stopped', async () => {
     const out = join(tmpDir('af-diverged-ppo'), 'run');
     const stderr = stderrText();
+    const other = otherRun();
     const e = await thrown(trainPPO({ ...rl, out, lr: 1e8, progress: true }, ctx()));
     expect(e).toBeInstanceOf(InputError);
+    expect(other.stillGoing(stderr())).toBe(true); // its own bar only (rl/run.ts's)
     // the RL runs' bar (rl/run.ts): it said "PPO: 0/6 updates in 0.4s"
     expect(stderr()).toMatch(/^PPO: 0\/6 updates, stopped after \d+\.\ds$/m);
     expect(stderr()).not.toMatch(/^PPO: \d+\/6 updates in /m);
@@ -148,8 +168,10 @@ describe('diverged RL, DPO and reward-model runs', () => {
     saveBuiltin(join(dir, 'enc'), enc);
     const ctxRm = { encoder: enc, encoderDir: join(dir, 'enc'), examples: randomPairs(eps, 1), loader: memoryLoader, gold: testGold };
     const stderr = stderrText();
+    const other = otherRun();
     const e = await thrown(trainRewardModel({ out: join(dir, 'rm'), variant: 'fact', steps: 20, lr: 1e8, progress: true, heldOut: 0.3 }, ctxRm));
     expect(e).toBeInstanceOf(InputError);
+    expect(other.stillGoing(stderr())).toBe(true); // its own bar only
     expect(stderr()).toMatch(/^reward model \(fact\): \d+\/20 steps, stopped after \d+\.\ds$/m); // was "… steps in 0.1s"
     expect(stderr()).not.toMatch(/^reward model \(fact\): \d+\/20 steps in /m);
     expect(e.message).toMatch(/^reward model \(fact\): the loss is NaN at step \d+: training diverged, and stopped there without applying it\. Lower --lr and run again \(this stage keeps no checkpoints\)\.$/);
@@ -162,8 +184,12 @@ describe('a diverged presence head', () => {
     const dir = tmpDir('af-diverged-presence');
     const sup = join(dir, 'sup');
     await trainSupervised({ out: sup, steps: 4, warmupSteps: 1, batchSize: 8, progress: false, reportTo: ['none'], model: { imageSize: 32, channels: [4, 8], hidden: 16, embedDim: 8 } }, supervisedSuite({ episodes: 3, seed: 1, size: 32 }));
-    const e = await thrown(trainPresence({ out: join(dir, 'pres'), scenes: 16, heldOut: 16, steps: 20, batchSize: 8, size: 48, lr: 1e8, progress: false }, sup));
+    const stderr = stderrText();
+    const other = otherRun();
+    const e = await thrown(trainPresence({ out: join(dir, 'pres'), scenes: 16, heldOut: 16, steps: 20, batchSize: 8, size: 48, lr: 1e8, progress: true }, sup));
     expect(e).toBeInstanceOf(InputError);
+    expect(stderr()).toMatch(/^presence: 10\/20 steps, stopped after \d+\.\ds$/m);
+    expect(other.stillGoing(stderr())).toBe(true); // its own bar only
     expect(e.message).toMatch(/^presence: the weights hold -?Infinity after step 11: training diverged, and stopped there without saving them\. Lower --lr and run again/);
     expect(existsSync(join(dir, 'pres', 'final'))).toBe(false);
   }, 60_000);

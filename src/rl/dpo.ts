@@ -110,6 +110,7 @@ export async function trainDPO(partial: unknown, ctx: RLContext, given: readonly
   }
   let warned = false;
   const bar = progress('DPO', cfg.updates, { enabled: cfg.progress, unit: 'steps' });
+  run.bar = bar; // a divergence ends it as stopped, and no other run's (nn/diverged.ts)
   bar.tick(run.update);
   while (run.running) {
     const t0 = performance.now();

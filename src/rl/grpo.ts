@@ -54,6 +54,7 @@ export async function trainGRPO(partial: unknown, ctx: RLContext): Promise<RLRes
   const rewards = makeRewards(cfg.rewards);
   const G = cfg.groupSize;
   const bar = progress(cfg.objective === 'multi-turn' ? 'GRPO' : `GRPO single-turn r_p=${cfg.rp}`, cfg.updates, { enabled: cfg.progress, unit: 'updates' });
+  run.bar = bar; // a divergence ends it as stopped, and no other run's (nn/diverged.ts)
   bar.tick(run.update);
   const textCache = new Map<string, number[]>();
 

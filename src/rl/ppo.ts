@@ -66,6 +66,7 @@ export async function trainPPO(partial: unknown, ctx: RLContext): Promise<RLResu
   const run = await new RLRun(cfg, ctx, { stage: 'ppo', unit: 'update' }).init();
   const rewards = makeRewards(cfg.rewards);
   const bar = progress('PPO', cfg.updates, { enabled: cfg.progress, unit: 'updates' });
+  run.bar = bar; // a divergence ends it as stopped, and no other run's (nn/diverged.ts)
   bar.tick(run.update);
   const textCache = new Map<string, number[]>();
 

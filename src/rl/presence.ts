@@ -115,13 +115,13 @@ export async function trainPresence(partial: unknown, init: string, logLine: (s:
       });
       opt.zeroGrad();
       const loss = bce(head.forward(tensor(fb, [idx.length, C])), yb);
-      stopIfDiverged(loss.data[0], { stage: 'presence', unit: 'step', index: step }); // nn/diverged.ts (it ends the bar as stopped; the finally below closes the log)
+      stopIfDiverged(loss.data[0], { stage: 'presence', unit: 'step', index: step, bar: tbar }); // nn/diverged.ts (it ends the bar as stopped; the finally below closes the log)
       loss.backward();
       opt.lr = sched(step - 1);
       opt.step();
       // the head is 2 × categories numbers: checked after every step, so a head whose loss stays finite while a weight
       // leaves the finite range (seen at --lr 1e8) is stopped at the step that did it, before anything is saved
-      stopIfWeightsDiverged(head.parameters(), { stage: 'presence', unit: 'step', index: step });
+      stopIfWeightsDiverged(head.parameters(), { stage: 'presence', unit: 'step', index: step, bar: tbar });
       last = loss.data[0];
       if (step === 1) first = last;
       if (step % cfg.logEvery === 0 || step === cfg.steps) logf.append({ step, 'train/presence_loss': last });

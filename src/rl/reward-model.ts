@@ -329,7 +329,7 @@ export async function trainRewardModel(partial: unknown, ctx: RewardTrainContext
     const win = rowsOf(batch.map((e) => index.get(e.preferred === 0 ? e.a : e.b)!));
     const lose = rowsOf(batch.map((e) => index.get(e.preferred === 0 ? e.b : e.a)!));
     const loss = preferenceLoss(sub(net.forward(win), net.forward(lose)));
-    stopIfDiverged(loss.item(), { stage: `reward model (${cfg.variant})`, unit: 'step', index: step + 1 }); // nn/diverged.ts: it ends the bar as stopped
+    stopIfDiverged(loss.item(), { stage: `reward model (${cfg.variant})`, unit: 'step', index: step + 1, bar }); // nn/diverged.ts: it ends the bar as stopped
     opt.zeroGrad();
     loss.backward();
     opt.step();
@@ -352,7 +352,7 @@ export async function trainRewardModel(partial: unknown, ctx: RewardTrainContext
     );
   const metrics: RewardModelMetrics = { variant: cfg.variant, labels: ctx.examples.length, pairs: new Set(ctx.examples.map((e) => e.pairId)).size, train: scored(train), heldOut: scored(held), finalLoss: lastLoss };
   if (cfg.out) {
-    stopIfWeightsDiverged(net.parameters(), { stage: `reward model (${cfg.variant})`, unit: 'step', index: cfg.steps });
+    stopIfWeightsDiverged(net.parameters(), { stage: `reward model (${cfg.variant})`, unit: 'step', index: cfg.steps, bar });
     rm.save(new RunDir(cfg.out).finalDir);
     writeFileAtomicSync(join(cfg.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
   }

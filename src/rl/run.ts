@@ -29,6 +29,7 @@ import { CachedPolicy, FeatureCache } from '../agents/builtin/feature-cache.js';
 import type { Rollout } from './rollout.js';
 import { competence, eligible, oracleDifficulty, ranksWithinKinds } from './curriculum.js';
 import type { BaseRLConfig } from './configs.js';
+import type { Progress } from '../util/progress.js';
 import { stopIfDiverged, stopIfWeightsDiverged, type RunPosition } from '../nn/diverged.js';
 
 export interface RLContext {
@@ -124,6 +125,8 @@ export class RLRun {
   readonly curve: Record<string, number>[] = [];
   readonly run: RunDir;
   update = 0;
+  /** The run's progress bar (set by the trainer that draws it), which a divergence ends as stopped (nn/diverged.ts). */
+  bar: Progress | undefined;
   /** The training seconds before this run's (a checkpoint's, setups left out). */
   seconds = 0;
   /** The setups of the runs so far, this one's included once `init` is done: recorded with the training (`recorded`). */
@@ -336,7 +339,7 @@ export class RLRun {
 
   /** Where the run is, for nn/diverged.ts: `index` is the update (counting from 1) its messages name. */
   private position(index: number): RunPosition {
-    return { ...this.name, index, run: this.run, close: () => this.logFile.close() }; // its progress bar: nn/diverged.ts
+    return { ...this.name, index, run: this.run, close: () => this.logFile.close(), bar: this.bar }; // its progress bar ended as stopped: nn/diverged.ts
   }
 
   /**

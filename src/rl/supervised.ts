@@ -227,7 +227,7 @@ export async function trainSupervised(partial: unknown, episodes: readonly Suite
   };
   // a diverged run stops at its first non-finite loss and saves no weights that are not finite (nn/diverged.ts, which
   // also ends the bar as stopped)
-  const at = (index: number): RunPosition => ({ stage: 'supervised', unit: 'step', index, run, close: () => logFile.close() });
+  const at = (index: number): RunPosition => ({ stage: 'supervised', unit: 'step', index, run, close: () => logFile.close(), bar });
   while (state.step < cfg.steps) {
     await yieldToEventLoop(); // Ctrl-C's handler runs between steps, not after the whole run
     const elapsed = (performance.now() - tStart) / 1000;
