@@ -200,14 +200,14 @@ describe('train rl --reward rm:DIR', () => {
     expect((await runSimulate({ dbDir, project: 'rm-encoder', annotators: 1, progress: false }, () => undefined)).labels).toBe(4);
     const eps = generateSuite({ episodes: 2, seed: 5, kinds: ['sketch', 'camera'], controlShare: 0 });
     const enc = join(dir, 'rm-encoder-init');
-    saveBuiltin(enc, newBuiltin(eps, { imageSize: 32, channels: [4, 8] }), { stage: 'test' });
+    saveBuiltin(enc, newBuiltin(eps, { imageSize: 32, channels: [4, 8] }), { stage: 'supervised' });
     const rm = join(dir, 'rm-encoder');
     const r = await cliInProcess('train', 'reward', '--init', enc, '--project', 'rm-encoder', '--db-dir', dbDir, '--out', rm, '--steps', '5', '--no-progress');
     expect(r).toMatchObject({ code: 0 });
     const loader = createViewLoader(suiteDir);
     expect(() => learnedReward(`rm:${rm}`, loader)).not.toThrow(); // the same weights: taken
     // the supervised folder trained again (here: another initialisation saved over it)
-    saveBuiltin(enc, newBuiltin(eps, { imageSize: 32, channels: [4, 8], seed: 7 }), { stage: 'test' });
+    saveBuiltin(enc, newBuiltin(eps, { imageSize: 32, channels: [4, 8], seed: 7 }), { stage: 'supervised' });
     for (const spec of [`rm:${rm}`, `rm:${join(rm, 'final')}`]) {
       expect(() => learnedReward(spec, loader)).toThrow(/was trained reading plays through the model in .*rm-encoder-init \(sha256:[0-9a-f]{12}…\), which holds other weights now \(sha256:[0-9a-f]{12}…\).*askfirst train reward --init .*rm-encoder-init --out .*rm-encoder --overwrite/);
     }

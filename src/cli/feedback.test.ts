@@ -303,6 +303,7 @@ describe('feedback commands on PGlite say which database they open (it takes sec
       o.restore();
     }
     expect(err).toEqual([
+      { line: `feedback import: creating a new feedback database in ${dbDir}: it does not exist yet; to open an existing one, check the path\n`, dbThere: false },
       { line: `feedback import: opening the feedback database in ${dbDir} (PGlite: a few seconds)\n`, dbThere: false },
       { line: `feedback agreement: opening the feedback database in ${dbDir} (PGlite: a few seconds)\n`, dbThere: true },
     ]);
