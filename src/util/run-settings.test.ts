@@ -84,7 +84,16 @@ describe('run.json of an older or newer askfirst, or damaged', () => {
     expect(() => keepRunSettings(dir, { seed: 1, steps: 4, mild: 0.1 }, { ...opts, known, added: { mild: {} } })).toThrow(
       `${dir} holds a supervised run made by an older askfirst, before --mild existed: add --overwrite (instead of --resume) to start over with this askfirst, or use another --out`,
     );
-    expect(() => keepRunSettings(dir, { seed: 1, steps: 4, mild: true }, { ...opts, known, added: { mild: { before: false } } })).toThrow(/: add --no-mild to resume it as it was made/);
+    // a switch has one flag (commander): was 'add --no-mild', a flag no command takes for a switch off by default
+    expect(() => keepRunSettings(dir, { seed: 1, steps: 4, mild: true }, { ...opts, known, added: { mild: { before: false } } })).toThrow(/: leave out --mild to resume it as it was made/);
+    expect(() => keepRunSettings(dir, { seed: 1, steps: 4, mild: false }, { ...opts, known, added: { mild: { before: true } } })).toThrow(/: add --mild to resume it as it was made/);
+    // on by default (util/config.ts onByDefault): its only flag is --no-mild
+    expect(() => keepRunSettings(dir, { seed: 1, steps: 4, mild: true }, { ...opts, known, added: { mild: { before: false, onByDefault: true } } })).toThrow(/: add --no-mild to resume it as it was made/);
+    expect(() => keepRunSettings(dir, { seed: 1, steps: 4, mild: false }, { ...opts, known, added: { mild: { before: true, onByDefault: true } } })).toThrow(/: leave out --no-mild to resume it as it was made/);
+    const both = { mild: { before: false }, steps: { before: 4 } };
+    kept(dir, { seed: 1 });
+    expect(() => keepRunSettings(dir, { seed: 1, steps: 5, mild: true }, { ...opts, known, added: both })).toThrow(/: add --steps 4 and leave out --mild to resume it as it was made/);
+    kept(dir, { seed: 1, steps: 4 });
     keepRunSettings(dir, { seed: 1, steps: 4, mild: 0 }, { ...opts, known, added: { mild: { before: 0 } } });
     expect(JSON.parse(readFileSync(file, 'utf8')).settings).toEqual({ seed: 1, steps: 4, mild: 0 });
   });

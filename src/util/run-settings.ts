@@ -115,6 +115,8 @@ export function readRunSettings(dir: string): KeptSettings | null {
  */
 export interface AddedSetting {
   before?: unknown;
+  /** A switch on by default (util/config.ts `onByDefault`): its only flag is `--no-X`, where a switch off by default has only `--X`. */
+  onByDefault?: boolean;
 }
 
 /**
@@ -190,7 +192,13 @@ function readableSettings(dir: string, file: string, before: Readonly<Record<str
   const known = opts.known ?? Object.fromEntries(Object.keys(now).map((k) => [k, 'always' as const]));
   const added = opts.added ?? {};
   const flag = (k: string) => `--${kebab(k)}`;
-  const typed = (k: string, v: unknown) => (typeof v === 'boolean' ? `--${v ? '' : 'no-'}${kebab(k)}` : `${flag(k)} ${shown(v)}`); // as typed on the command line
+  // a value as typed on the command line; a switch has one flag only (commander): `--X` when off by default, `--no-X` when on
+  // by default, so its other value is had by leaving that flag out (was: `--no-quick`, which no command takes)
+  const typed = (k: string, v: unknown): { add?: string; leaveOut?: string } => {
+    if (typeof v !== 'boolean') return { add: `${flag(k)} ${shown(v)}` };
+    const only = added[k]?.onByDefault ? `--no-${kebab(k)}` : flag(k);
+    return v === !added[k]?.onByDefault ? { add: only } : { leaveOut: only };
+  };
   const orElse = `${opts.startOver} to start over with this askfirst, or use another --out`;
   const unknown = Object.keys(before).filter((k) => !(k in known));
   if (unknown.length) {
@@ -222,7 +230,10 @@ function readableSettings(dir: string, file: string, before: Readonly<Record<str
   const older = missing.filter((k) => !('before' in added[k]) || !same(added[k].before, now[k]));
   if (older.length) {
     const asBefore = older.filter((k) => 'before' in added[k]);
-    const how = asBefore.length === older.length ? `add ${asBefore.map((k) => typed(k, added[k].before)).join(' ')} to resume it as it was made (what the older askfirst did), ` : '';
+    const words = asBefore.map((k) => typed(k, added[k].before));
+    const [add, leaveOut] = [words.flatMap((w) => w.add ?? []), words.flatMap((w) => w.leaveOut ?? [])];
+    const doing = [add.length ? `add ${add.join(' ')}` : '', leaveOut.length ? `leave out ${leaveOut.join(' ')}` : ''].filter(Boolean).join(' and ');
+    const how = asBefore.length === older.length ? `${doing} to resume it as it was made (what the older askfirst did), ` : '';
     throw new ConfigError(`${dir} holds ${aRun(opts.run)} made by an older askfirst, before ${older.map(flag).join(', ')} existed: ${how}${orElse}`);
   }
   return { ...before, ...Object.fromEntries(missing.map((k) => [k, added[k].before])) };
