@@ -16,7 +16,7 @@ import { weightsDigest } from '../nn/run-dir.js';
 import { writeResults } from '../report/results-io.js';
 import type { Results } from '../report/results.js';
 import { fakeResults } from '../testing/report-fixture.js';
-import { finishedDemoStages } from '../testing/demo-stages.js';
+import { finishedDemoStages, keptDemo } from '../testing/demo-stages.js';
 import { killCliAt } from '../testing/cli-kill.js';
 import { checkpointSeconds } from './stages.js';
 import { aggregateSeeds } from './seeds.js';
@@ -35,6 +35,7 @@ describe('demo re-run over a stage a newer askfirst wrote', () => {
     const out = join(tmpDir('askfirst-demo-newer-stage'), 'demo');
     const said: string[] = [];
     const run = () => runDemo({ out, quick: true, progress: false, reportTo: [] }, (s) => void said.push(s));
+    keptDemo(out, { quick: true });
     // the supervised stage's newest checkpoint (resumed from)
     const state = join(out, 'supervised', 'checkpoints', 'step-0000002', 'state.json');
     writeJson(state, { format: 'askfirst-checkpoint-state', version: 2, step: 2 });
@@ -74,8 +75,23 @@ describe('demo re-run over a stage a newer askfirst wrote', () => {
     expect(() => checkDemoTakeUp(resolveConfig(DemoConfigSchema, { out, quick: true, fresh: false }, 'demo'))).not.toThrow();
   });
 
+  it("is refused before any work over a stage without the demo's run.json, as `demo --seeds` refuses a seed's folder (was: taken up, nothing compared)", async () => {
+    const out = join(tmpDir('askfirst-demo-no-run-json'), 'demo');
+    writeJson(join(out, 'supervised', 'final', 'config.json'), {}); // a quick demo's supervised stage copied in, without run.json
+    const refused = `${out} holds supervised/ of a demo but not its run.json (the settings the demo started with), so askfirst cannot tell whether this demo under these settings may take it up; remove ${out} (or move it away) to run the demo anew, add --fresh to start it over, or use another --out`;
+    const said: string[] = [];
+    await expect(runDemo({ out, progress: false, reportTo: [] }, (s) => void said.push(s))).rejects.toThrow(refused);
+    expect(said).toEqual([]);
+    expect(readdirSync(out)).toEqual(['supervised']);
+    expect(() => checkDemoTakeUp(resolveConfig(DemoConfigSchema, { out, fresh: true }, 'demo'))).not.toThrow();
+    // with the demo's run.json its stage is taken up
+    keptDemo(out, {});
+    expect(() => checkDemoTakeUp(resolveConfig(DemoConfigSchema, { out, fresh: false }, 'demo'))).not.toThrow();
+  });
+
   it('is not refused over an RL run the re-run trains again, kept from another guesser than its finished supervised stage', () => {
     const out = join(tmpDir('askfirst-demo-newer-retrained'), 'demo');
+    keptDemo(out, {});
     const sup = join(out, 'supervised');
     saveBuiltin(join(sup, 'final'), newBuiltin(generateSuite({ episodes: 1, kinds: ['camera'] })));
     writeJson(join(sup, 'run.json'), { format: 'askfirst-run', version: 1, run: 'demo supervised', settings: {} });

@@ -8,8 +8,8 @@
  */
 import { refuseNewerSummary } from './newer-summary.js';
 import { carryResumed, carryTakenUp, checkpointSeconds, stageTimer, type ResumedStage, type TakenUpStage } from './stages.js';
-import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import type { EpisodeRecord, EvalMode } from '../episode/types.js';
 import { SCENARIO_KINDS, TRAIN_KINDS } from '../suite/kinds/names.js';
 import { summarize, type Summary } from '../episode/metrics.js';
@@ -38,13 +38,13 @@ import { buildExample, pickExampleIds } from '../report/examples.js';
 import { writeDemoOutputs } from '../report/report.js';
 import { RESULTS_VERSION, type BaselineResult, type CurvePoint, type Results, type StageTiming } from '../report/results.js';
 import { checkResultsVersion, readResults, RESULTS_FILE } from '../report/results-io.js';
-import { DataError, NotFoundError } from '../util/errors.js';
+import { ConfigError, DataError, NotFoundError } from '../util/errors.js';
 import { resolveConfig } from '../util/config.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { progress, withBar } from '../util/progress.js';
 import { DEMO_FLAGS, DemoConfigSchema, type DemoConfig } from './config.js';
 import { flagsOf } from '../util/command-flags.js';
-import { checkRunSettings, keepRunSettings, readRunSettings } from '../util/run-settings.js';
+import { checkRunSettings, keepRunSettings, readRunSettings, RUN_SETTINGS_FILE } from '../util/run-settings.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { startDemoRL } from './rl-runs.js';
 import { checkDemoStage, DEMO_RUNS, DEMO_SUPERVISED_DIR, isBaselineStage, takenUpGuesser } from './demo-stage-run.js';
@@ -74,7 +74,7 @@ export function demoBudget(quick: boolean) {
  * before the first: a later seed's folder holding a demo of other settings was refused once that seed was reached. A newer
  * askfirst's results.json, which every demo writes over at its end, is refused with --fresh too (refuseNewerSummary).
  */
-export function checkDemoTakeUp(cfg: DemoConfig): void {
+export function checkDemoTakeUp(cfg: DemoConfig, ofSeeds = false): void {
   refuseNewerSummary(join(cfg.out, RESULTS_FILE), checkResultsVersion); // written over at the end, --fresh or not
   if (cfg.fresh) return;
   const stages = DEMO_RUNS.filter((d) => cfg.baselines || !isBaselineStage(d)).map((d) => join(cfg.out, d));
@@ -84,6 +84,24 @@ export function checkDemoTakeUp(cfg: DemoConfig): void {
   checkDemoStage(supervised);
   const guesser = takenUpGuesser(supervised); // an RL run from another is trained again: its files are not read (rl-runs.ts)
   for (const d of rl) checkDemoStage(d, guesser);
+  refuseStagesWithoutSettings(cfg, stages, ofSeeds);
+}
+
+/**
+ * Refuse, before any work, a demo folder holding a stage of a demo (a checkpoint or a final model) but not the run.json the
+ * demo writes before its first stage: nothing says which settings made it, so nothing was compared (a quick supervised/
+ * copied into seed-1/ was taken up by a full `--seeds 0,1`, which ran seed 0's whole demo first and failed in seed 1; a
+ * single demo took such a stage up silently). `dirs`: the stages it takes up (a baseline's not with --no-baselines); with --fresh
+ * none is. `ofSeeds`: one seed's folder of `demo --seeds`.
+ */
+function refuseStagesWithoutSettings(cfg: DemoConfig, dirs: readonly string[], ofSeeds: boolean): void {
+  const held = dirs.filter((d) => new RunDir(d).hasRun()).map((d) => basename(d));
+  if (!held.length || existsSync(join(cfg.out, RUN_SETTINGS_FILE))) return;
+  const [stages, it] = [held.map((d) => `${d}/`).join(', '), held.length === 1 ? 'it' : 'them'];
+  const [whose, anew, fresh] = ofSeeds ? [`seed ${cfg.seed}'s demo`, `run seed ${cfg.seed} anew`, 'start every seed over'] : ['this demo', 'run the demo anew', 'start it over'];
+  throw new ConfigError(
+    `${cfg.out} holds ${stages} of a demo but not its ${RUN_SETTINGS_FILE} (the settings the demo started with), so askfirst cannot tell whether ${whose} under these settings may take ${it} up; remove ${cfg.out} (or move it away) to ${anew}, add --fresh to ${fresh}, or use another --out`,
+  );
 }
 
 /** Whether a demo into `cfg.out` takes up a run there (a finished stage or a checkpoint of one; never with --fresh). */

@@ -12,12 +12,11 @@ import { writeAggregatePage } from '../report/aggregate-page.js';
 import { NewerResultsError, readResults, RESULTS_FILE } from '../report/results-io.js';
 import type { Results } from '../report/results.js';
 import { resolveConfig } from '../util/config.js';
-import { ConfigError, DataError, NotFoundError } from '../util/errors.js';
+import { DataError, NotFoundError } from '../util/errors.js';
 import { shellQuote } from '../util/shell-quote.js';
 import { checkDemoTakeUp, demoBudget, runDemo } from './pipeline.js';
-import { readRunSettings, RUN_SETTINGS_FILE } from '../util/run-settings.js';
+import { readRunSettings } from '../util/run-settings.js';
 import { DEMO_RUNS, isBaselineStage } from './demo-stage-run.js';
-import { RunDir } from '../nn/run-dir.js';
 import { checkSeedRun, seedDir } from './seed-dirs.js';
 import { DEMO_FLAGS, type DemoCommandConfig, DemoConfigSchema, type DemoConfig, type DemoFlagSettings } from './config.js';
 import { flagsOf } from '../util/command-flags.js';
@@ -110,8 +109,7 @@ async function seedsRun(
   // a seed marked by a --fresh run that had not reached it is started over (FRESH_PENDING_FILE)
   const each = cfg.seeds.map((seed) => resolveConfig(DemoConfigSchema, { ...cfg, seed, out: seedDir(cfg.out, seed), fresh: cfg.fresh || existsSync(marker(seed)) }, 'demo'));
   // every seed's folder read now: a newer askfirst's file, or a demo of other settings, in the last seed's folder is refused before the first seed's hours
-  for (const one of each) checkDemoTakeUp(one);
-  for (const one of each) refuseStagesWithoutSettings(one);
+  for (const one of each) checkDemoTakeUp(one, true);
   if (cfg.seeds.length > MANY_SEEDS) log(manySeeds(cfg));
   at.fresh = cfg.fresh;
   // the earlier run's aggregate.json and aggregate.html, set aside as summaries are (fresh-summary.ts): left in place, they
@@ -165,21 +163,6 @@ export function manySeeds(cfg: Pick<DemoCommandConfig, 'quick' | 'baselines'> & 
   const baselines = cfg.baselines ? DEMO_RUNS.filter(isBaselineStage).length : 0;
   const rl = baselines ? `${b.rlUpdates} RL updates for ours and for each of ${baselines} baselines` : `${b.rlUpdates} RL updates`;
   return `demo: ${cfg.seeds.length} seeds, each a full${cfg.quick ? ' --quick' : ''} demo of its own, run one after another (a seed: ${b.supSteps} supervised steps, then ${rl}); stop any time: the same command resumes, skipping finished stages`;
-}
-
-/**
- * Refuse, before any seed runs, a seed folder holding a stage of a demo (a checkpoint or a final model) but not the run.json
- * the demo writes before its first stage: nothing says which settings made it (a quick supervised/ copied into seed-1/ was
- * taken up by a full `--seeds 0,1`, which ran seed 0's whole demo first and failed in seed 1). With --fresh it is started over.
- */
-function refuseStagesWithoutSettings(one: DemoConfig): void {
-  if (one.fresh) return;
-  const held = DEMO_RUNS.filter((d) => new RunDir(join(one.out, d)).hasRun());
-  if (!held.length || existsSync(join(one.out, RUN_SETTINGS_FILE))) return;
-  const stages = held.map((d) => `${d}/`).join(', ');
-  throw new ConfigError(
-    `${one.out} holds ${stages} of a demo but not its ${RUN_SETTINGS_FILE} (the settings the demo started with), so askfirst cannot tell whether seed ${one.seed}'s demo under these settings may take ${held.length === 1 ? 'it' : 'them'} up; remove ${one.out} (or move it away) to run seed ${one.seed} anew, add --fresh to start every seed over, or use another --out`,
-  );
 }
 
 /** True when a `--seeds` run stopped now wrote nothing of its own: no seed finished, and the running one's demo (a --fresh one, `at.held`) wrote no checkpoint or final model since it began. */
