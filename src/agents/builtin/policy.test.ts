@@ -26,6 +26,15 @@ describe('greedy choice of the factored policy', () => {
   });
 });
 
+describe('loading what is not a policy', () => {
+  it('a reward model is refused as one, saying it is given to train rl as --reward rm:DIR (was: "not an askfirst built-in model checkpoint")', () => {
+    const dir = tmpDir('af-rm-as-policy');
+    saveBuiltin(dir, newBuiltin(generateSuite({ episodes: 1, seed: 1, kinds: ['camera'] }), { imageSize: 32, channels: [4], hidden: 8 }));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ kind: 'askfirst-reward-model', variant: 'linear', features: [] })); // what marks a reward model's folder
+    expect(() => BuiltinPolicy.load(dir)).toThrow(`${dir} holds a reward model (askfirst train reward's), not a policy: it scores plays for RL, given to \`askfirst train rl --reward rm:${dir}\`; a policy is a model of train supervised, rl or dpo`);
+  });
+});
+
 describe('loading checkpoints of earlier versions', () => {
   it('drops retired parameters and loads later ones as zeros (off)', () => {
     const p = newBuiltin(generateSuite({ episodes: 1, seed: 1, kinds: ['camera'] }), { imageSize: 32, channels: [4], hidden: 8 });

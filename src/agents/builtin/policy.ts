@@ -69,6 +69,12 @@ export class BuiltinPolicy implements Policy {
     const d = resolveCheckpointDir(dir);
     const ck = readCheckpoint(d, opts);
     const cfg = ck.config as BuiltinCheckpointConfig;
+    // a reward model's folder (`askfirst train reward`, rl/reward-model.ts: its config.json's kind) scores plays, it plays none
+    if ((cfg as { kind?: unknown } | null)?.kind === 'askfirst-reward-model') {
+      throw new DataError(`${dir} holds a reward model (askfirst train reward's), not a policy: it scores plays for RL, given to \`askfirst train rl --reward rm:${dir}\`; a policy is a model of train supervised, rl or dpo`, {
+        file: join(d, 'config.json'),
+      });
+    }
     if (cfg?.kind !== 'askfirst-builtin' || !Array.isArray(cfg.vocab)) {
       throw new DataError('config.json is not an askfirst built-in model checkpoint', { file: join(d, 'config.json') });
     }
