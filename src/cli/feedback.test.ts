@@ -135,19 +135,19 @@ describe('askfirst feedback export: the output file', () => {
 });
 
 describe('askfirst feedback export of a project nobody has labelled', () => {
-  it('says why the file is empty and what to do', async () => {
+  it('is refused (exit 1) saying why nothing was written and what to do', async () => {
     const d = tmpDir('af-cli-fb-empty');
     const dbDir = join(d, 'db');
     await runImport({ dbDir, project: 'fresh', demo: '2', seed: '1' }, () => undefined);
     for (const [format, tasks] of [['dpo', 'preference'], ['sft', 'rationale']]) {
       const said: string[] = [];
       const out = join(d, `${format}.jsonl`);
-      const n = await runExport({ dbDir, project: 'fresh', format, out }, (s) => said.push(s));
-      expect(n).toBe(0);
-      expect(said[0]).toBe(`0 ${format.toUpperCase()} rows: nothing written to ${out}`);
-      expect(said.join('\n')).toContain(`no labelled ${tasks} tasks in project "fresh" yet: label them in the workbench (askfirst feedback serve)`); // was only "0 DPO rows → …"
+      // refused (exit 1), so `export && trainer` stops here: was "0 DPO rows: nothing written" and exit 0, the trainer failing on the missing file
+      const refused = `0 ${format.toUpperCase()} rows: nothing written to ${out}; no labelled ${tasks} tasks in project "fresh" yet: label them in the workbench (askfirst feedback serve)`;
+      await expect(runExport({ dbDir, project: 'fresh', format, out }, (s) => said.push(s))).rejects.toThrow(refused);
+      expect(said).toEqual([]);
       expect(existsSync(out)).toBe(false); // an empty file made the next export, once labelled, need --overwrite
-      await expect(runExport({ dbDir, project: 'fresh', format, out }, () => undefined)).resolves.toBe(0); // so the same command again is not refused
+      await expect(runExport({ dbDir, project: 'fresh', format, out }, () => undefined)).rejects.toThrow(refused); // the same command again is refused alike, not for the file
     }
   });
 
@@ -157,9 +157,9 @@ describe('askfirst feedback export of a project nobody has labelled', () => {
     await runImport({ dbDir, project: 'fresh', demo: '2', seed: '1' }, () => undefined);
     const out = join(d, 'prefs.jsonl');
     writeFileSync(out, 'labels exported last week\n');
-    const said: string[] = [];
-    await runExport({ dbDir, project: 'fresh', format: 'dpo', out, overwrite: true }, (s) => said.push(s));
-    expect(said[0]).toBe(`0 DPO rows: nothing written to ${out} (the file there is an earlier export, left as it was)`);
+    await expect(runExport({ dbDir, project: 'fresh', format: 'dpo', out, overwrite: true }, () => undefined)).rejects.toThrow(
+      `0 DPO rows: nothing written to ${out} (the file there is an earlier export, left as it was); no labelled preference tasks`,
+    );
     expect(readFileSync(out, 'utf8')).toBe('labels exported last week\n');
   });
 });

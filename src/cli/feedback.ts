@@ -33,7 +33,7 @@ import { AUTH_CACHE_MS } from '../server/workbench/app.js';
 import { startServer } from '../server/workbench/workbench.js';
 import { isLoopbackHost } from '../server/host-check.js';
 import { suiteEpisodes } from '../suite/io.js';
-import { describeError, InputError } from '../util/errors.js';
+import { describeError, InputError, NotFoundError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fsx.js';
 import { yieldToEventLoop } from '../util/yield.js';
 import { SceneRng } from '../util/rng.js';
@@ -191,11 +191,11 @@ export async function runExport(raw: Record<string, unknown>, print = console.lo
     signal.throwIfAborted(); // stopped while the rows were read: the file is not written
     if (!rows.length) {
       // no file for no rows: an empty one would only make the next export (once there are labels) need --overwrite,
-      // and an earlier export there (--overwrite) is left as it was rather than emptied
+      // and an earlier export there (--overwrite) is left as it was rather than emptied. Refused (exit 1), not a success:
+      // `export && trainer` went on to a trainer that failed on the missing file, far from the cause
       job.kept = `nothing was written (0 rows)`;
-      print(`0 ${cfg.format.toUpperCase()} rows: nothing written to ${cfg.out}${existsSync(cfg.out) ? ' (the file there is an earlier export, left as it was)' : ''}`);
-      print(emptyExportHint(cfg.project, cfg.format));
-      return 0;
+      const left = existsSync(cfg.out) ? ' (the file there is an earlier export, left as it was)' : '';
+      throw new NotFoundError(`0 ${cfg.format.toUpperCase()} rows: nothing written to ${cfg.out}${left}; ${emptyExportHint(cfg.project, cfg.format)}`);
     }
     await writeFileAtomic(cfg.out, toJsonl(rows)); // a reader (or a crash, or a second Ctrl-C) never finds half an export
     job.kept = `the export is written (${rows.length} rows in ${cfg.out})`;
