@@ -22,8 +22,10 @@ export function episodeProblems(ep: Episode): string[] {
   if (!Array.isArray(ep.views) || ep.views.length === 0) p.push('views must be a non-empty array');
   const nv = Array.isArray(ep.views) ? ep.views.length : 0;
   const inView = (v: unknown) => isInt(v) && (v as number) >= 0 && (v as number) < nv;
-  if (!inView(ep.firstView)) p.push(bad('firstView', ep.firstView, `a view index (0..${nv - 1})`));
-  if (!inView(ep.referenceView)) p.push(bad('referenceView', ep.referenceView, `a view index (0..${nv - 1})`));
+  // with no views no index is one (was: "a view index (0..-1)")
+  const aView = nv ? `a view index (0..${nv - 1})` : 'a view index, and the episode has no views';
+  if (!inView(ep.firstView)) p.push(bad('firstView', ep.firstView, aView));
+  if (!inView(ep.referenceView)) p.push(bad('referenceView', ep.referenceView, aView));
   if (!Array.isArray(ep.categories) || ep.categories.length < 2) p.push('categories must list at least 2 options');
   else if (!isInt(ep.answer) || ep.answer < 0 || ep.answer >= ep.categories.length)
     p.push(bad('answer', ep.answer, `a category index (0..${ep.categories.length - 1})`));
