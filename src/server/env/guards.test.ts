@@ -172,18 +172,22 @@ describe('env serve limits', () => {
     expect(logged).toEqual([expect.stringMatching(/^askfirst server: unexpected error: Error: a bug\n {4}at /)]);
   });
 
-  it('closes a session whose WebSocket message is over --max-message-bytes with 1009 (message too big); others go on', async () => {
+  it('closes a session whose WebSocket message is over --max-message-bytes with 1009 (message too big) and a reason naming the flag, on /ws and /mcp; others go on', async () => {
     const s = await start({ maxMessageBytes: 2048 });
-    const url = `${s.url.replace('http', 'ws')}/ws`;
-    const a = (await upgrade(url)).ws!;
-    const b = (await upgrade(url)).ws!;
-    const closed = new Promise<number>((r) => a.once('close', (code) => r(code)));
-    a.send(JSON.stringify({ type: 'reset', data: { pad: 'x'.repeat(4096) } }));
-    expect(await closed).toBe(1009);
-    const answer = new Promise<string>((r) => b.once('message', (d) => r(d.toString())));
-    b.send(JSON.stringify({ type: 'reset', data: {} }));
-    expect(JSON.parse(await answer).type).toBe('observation');
-    b.close();
+    const reason = 'message over 2048 bytes (askfirst env serve --max-message-bytes)';
+    for (const path of ['/ws', '/mcp']) {
+      const url = `${s.url.replace('http', 'ws')}${path}`;
+      const a = (await upgrade(url)).ws!;
+      const b = (await upgrade(url)).ws!;
+      // ws's maxPayload closes with 1009 and no reason: a client (Python's websockets) saw only the code
+      const closed = new Promise<[number, string]>((r) => a.once('close', (code, why) => r([code, why.toString()])));
+      a.send(JSON.stringify({ type: 'reset', data: { pad: 'x'.repeat(4096) } }));
+      expect(await closed).toEqual([1009, reason]);
+      const answer = new Promise<string>((r) => b.once('message', (d) => r(d.toString())));
+      b.send(JSON.stringify(path === '/ws' ? { type: 'reset', data: {} } : { jsonrpc: '2.0', id: 1, method: 'tools/list' }));
+      expect(JSON.parse(await answer)).toMatchObject(path === '/ws' ? { type: 'observation' } : { id: 1, result: { tools: expect.any(Array) } });
+      b.close();
+    }
   });
 
   it('refuses a step reply over --max-reply-bytes (a session keeps its replies) with VALIDATION_ERROR naming the flag, 422 on POST /step; the session goes on', async () => {

@@ -22,7 +22,7 @@
  * Guards (docs/hardening.md, "Every server"): on loopback only its own Host names and --allow-host
  * ones, and no web page of another site (its Origin) (403 otherwise, HTTP and the upgrade: ../host-check.ts); JSON
  * nested at most MAX_JSON_DEPTH deep (../json-depth.ts); HTTP bodies up to `maxBodyBytes`
- * (413), `maxConcurrent` POSTs handled at once (the rest wait, bodies unread), `maxRewardItems` items a /get_reward (413), WebSocket messages up to `maxMessageBytes` (close 1009) and `maxQueuedMessages` of them (or
+ * (413), `maxConcurrent` POSTs handled at once (the rest wait, bodies unread), `maxRewardItems` items a /get_reward (413), WebSocket messages up to `maxMessageBytes` (close 1009, its reason naming the flag) and `maxQueuedMessages` of them (or
  * `maxQueuedBytes`) waiting per session (the socket is not read beyond: backpressure), step replies up to `maxReplyBytes`
  * (VALIDATION_ERROR, 422 over HTTP), `maxSessions` sessions
  * (CAPACITY_REACHED), idle ones closed after `sessionTimeout`; slow clients cut by ../timeouts.ts.
@@ -58,7 +58,7 @@ export interface EnvServerOptions {
   maxSessions: number;
   /** Close sessions idle this long, in seconds (OpenEnv's session_timeout); 0 = never. */
   sessionTimeout: number;
-  /** Largest incoming WebSocket message, in bytes (default DEFAULT_MAX_MESSAGE_BYTES); a larger one closes the session with 1009. */
+  /** Largest incoming WebSocket message, in bytes (default DEFAULT_MAX_MESSAGE_BYTES); a larger one closes the session with 1009 and a reason naming the flag. */
   maxMessageBytes?: number;
   /**
    * Most messages of one session received and not yet answered (default DEFAULT_MAX_QUEUED_MESSAGES,
@@ -349,6 +349,7 @@ export class EnvServer {
 
   /** A session for a new socket: OpenEnv's messages on /ws, raw JSON-RPC on /mcp (`rawMcp`). */
   private open(ws: WebSocket, rawMcp: boolean): void {
+    closeOversizeWithReason(ws, this.o.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES);
     if (this.activeSessions() >= this.o.maxSessions) {
       // OpenEnv: accept, answer CAPACITY_REACHED (on /mcp: -32000) with the counts, close.
       this.counters.sessionsRefused++;
@@ -571,6 +572,17 @@ export class EnvServer {
     this.sessions.clear();
     await new Promise<void>((r) => this.wss.close(() => r()));
   }
+}
+
+/**
+ * Give the close for a message over `maxPayload` a reason. `ws` closes it with 1009 and no reason (websocket.js
+ * receiverOnError calls `close(1009)` before it emits 'error', so the 'error' event is too late to close with one), and
+ * a client (Python's websockets) saw only "1009". The one close with 1009 here is that one; others pass unchanged.
+ */
+function closeOversizeWithReason(ws: WebSocket, maxBytes: number): void {
+  const close = ws.close.bind(ws);
+  const reason = `message over ${maxBytes} bytes (askfirst env serve --max-message-bytes)`;
+  ws.close = (code?: number, data?: string | Buffer) => close(code, code === 1009 && !data ? reason : data);
 }
 
 /** The bytes of a WebSocket message as `ws` hands it over (one Buffer, fragments, or an ArrayBuffer). */
