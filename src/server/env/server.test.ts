@@ -132,6 +132,17 @@ describe('HTTP endpoints (OpenEnv shapes)', () => {
     const notJson = await fetch(`${srv.url}/reset`, { method: 'POST', body: '{oops' });
     expect(notJson.status).toBe(422);
     expect(((await notJson.json()) as Json).detail[0].type).toBe('json_invalid');
+    // FastAPI's json_invalid: loc ["body", POS], POS in code points (as Python's json.loads; JSON.parse's is UTF-16), ctx.error why
+    for (const [path, text, pos, why] of [
+      ['/reset', '{"é😀": 1} 2', 10, 'Unexpected non-whitespace character after JSON'], // Python: "Extra data", 10
+      ['/step', '{"a" 1}', 5, "Expected ':' after property name"], // Python: "Expecting ':' delimiter", 5
+      ['/step', '{"😀":', 5, 'Unexpected end of JSON input'], // Python: "Expecting value", 5
+      ['/reset', '{"a": x}', 0, `Unexpected token 'x', "{"a": x}" is not valid JSON (JSON.parse gave no position: loc's 0 is not where)`],
+    ] as const) {
+      const r = await fetch(`${srv.url}${path}`, { method: 'POST', body: text });
+      expect(r.status, text).toBe(422);
+      expect(await r.json(), text).toEqual({ detail: [{ type: 'json_invalid', loc: ['body', pos], msg: 'JSON decode error', input: {}, ctx: { error: why } }] });
+    }
     const noAction = await fetch(`${srv.url}/step`, { method: 'POST', body: JSON.stringify({ episode_id: id }) });
     expect(noAction.status).toBe(422);
     for (const [path, body] of [['/reset', [1]], ['/step', 'x']] as const) {

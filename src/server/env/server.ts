@@ -227,8 +227,9 @@ export class EnvServer {
     });
     app.get('/state', (c) => c.json(new EnvSession(o.pool, o.rewarder).state()));
     app.post('/reset', async (c) => {
-      const body = await readBody(c);
-      if (body === INVALID_JSON || body === TOO_DEEP_JSON) return unprocessable(c, [jsonInvalid(body)]);
+      const text = await c.req.text();
+      const body = parseBody(text);
+      if (body === INVALID_JSON || body === TOO_DEEP_JSON) return unprocessable(c, [jsonInvalid(body, text)]);
       if (!isObject(body)) return unprocessable(c, [notAnObject(body)]);
       try {
         const choice = validateReset(body);
@@ -239,9 +240,10 @@ export class EnvServer {
     });
     const maxReply = o.maxReplyBytes ?? DEFAULT_MAX_REPLY_BYTES;
     app.post('/step', async (c) => {
-      const body = await readBody(c);
+      const text = await c.req.text();
+      const body = parseBody(text);
       try {
-        if (body === INVALID_JSON || body === TOO_DEEP_JSON) throw new ValidationFailure([jsonInvalid(body)]);
+        if (body === INVALID_JSON || body === TOO_DEEP_JSON) throw new ValidationFailure([jsonInvalid(body, text)]);
         if (!isObject(body)) throw new ValidationFailure([notAnObject(body)]);
         const errs: FieldError[] = [];
         if (!isObject(body.action)) errs.push(body.action === undefined ? { type: 'missing', loc: ['action'], msg: 'Field required', input: body } : { type: 'dict_type', loc: ['action'], msg: 'Input should be a valid dictionary', input: body.action });
@@ -594,8 +596,33 @@ function rawBytes(raw: RawData): number {
 const INVALID_JSON = Symbol('invalid-json');
 /** A body nested deeper than MAX_JSON_DEPTH (../json-depth.ts): answered as one that is not JSON, saying why. */
 const TOO_DEEP_JSON = Symbol('too-deep-json');
-/** FastAPI's 422 for a body it cannot decode; `ctx.error` says why when it is the nesting (FastAPI's says the parser's error there). */
-const jsonInvalid = (body: typeof INVALID_JSON | typeof TOO_DEEP_JSON): FieldError => ({ type: 'json_invalid', loc: [0], msg: 'JSON decode error', input: {}, ...(body === TOO_DEEP_JSON ? { ctx: { error: `JSON ${TOO_DEEP}` } } : {}) });
+/**
+ * FastAPI's 422 for a body `text` it cannot decode: `loc` [POS], where the decoder stopped, in code points (Python's
+ * json.loads; JSON.parse's is UTF-16), and `ctx.error` why. The reason is JSON.parse's (FastAPI's is json.loads': its
+ * words differ, e.g. "Extra data"); where JSON.parse gives no position (an unexpected token) the reason says so and
+ * POS is 0. For a body nested too deep, POS is 0 and the reason the nesting.
+ */
+function jsonInvalid(body: typeof INVALID_JSON | typeof TOO_DEEP_JSON, text: string): FieldError {
+  const invalid = (pos: number, error: string): FieldError => ({ type: 'json_invalid', loc: [pos], msg: 'JSON decode error', input: {}, ctx: { error } });
+  if (body === TOO_DEEP_JSON) return invalid(0, `JSON ${TOO_DEEP}`);
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const at = /^(.*?)(?: in JSON)? at position (\d+)$/s.exec(message);
+    if (at) return invalid(codePoints(text.slice(0, Number(at[2]))), at[1]);
+    if (message === 'Unexpected end of JSON input') return invalid(codePoints(text), message);
+    return invalid(0, `${message} (JSON.parse gave no position: loc's 0 is not where)`);
+  }
+  return invalid(0, 'JSON decode error'); // not reached: parseBody found it not JSON
+}
+
+/** The code points in `s` (Python's string length; a surrogate pair is one). */
+function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n++;
+  return n;
+}
 /** FastAPI's error for a request body that is JSON but no object (/reset, /step). */
 const notAnObject = (body: unknown): FieldError => ({ type: 'model_attributes_type', loc: [], msg: 'Input should be a valid dictionary or object to extract fields from', input: body });
 
