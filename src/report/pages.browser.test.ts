@@ -5,13 +5,13 @@
  * cell cut off, and passes axe-core. Runs whenever Chromium is installed and always in CI (CI=true).
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fakeFeedbackResults, fakeResults } from '../testing/report-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
+import { pageFit } from '../testing/page-fit.js';
 import { writeFeedbackReport, type PolicyResult } from './feedback-section.js';
 import { buildAggregate } from './aggregate.js';
 import { renderAggregatePage } from './aggregate-page.js';
@@ -19,7 +19,6 @@ import { summarizeHallucination, type PresenceItemResult } from '../probes/hallu
 import { summarizeInjection } from '../probes/injection.js';
 import { writeProbeHtml } from '../probes/html.js';
 
-const require = createRequire(import.meta.url);
 const CHROMIUM = process.env.ASKFIRST_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const inCI = process.env.CI === 'true';
@@ -67,53 +66,18 @@ describe.skipIf(skip)(`askfirst's other HTML pages in headless Chromium${skip ? 
     });
     try {
       const files = [await feedbackPage(dir), await probesPage(join(dir, 'probes')), await aggregatePage(dir)];
-      const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
       const seen: Record<string, unknown> = {};
       for (const file of files) {
         const page = await browser.newPage();
         await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-        type El = { scrollWidth: number; clientWidth: number; getBoundingClientRect(): { right: number } };
-        type Doc = { documentElement: El; querySelectorAll(s: string): ArrayLike<El> };
-        const layout = () =>
-          page.evaluate(() => {
-            const doc = (globalThis as unknown as { document: Doc }).document;
-            const w = doc.documentElement.clientWidth;
-            return {
-              page: doc.documentElement.scrollWidth - w,
-              // a cell beyond the page's right edge (cut off on paper) or its text wider than the cell
-              cut: Array.from(doc.querySelectorAll('td, th')).filter((c) => c.getBoundingClientRect().right > w + 0.5 || c.scrollWidth > c.clientWidth + 1).length,
-              // a table outside a box that scrolls sideways (html.ts scrollTable)
-              loose: Array.from(doc.querySelectorAll('table')).filter((t) => !(t as unknown as { parentElement: { className: string } | null }).parentElement?.className.includes('scroll-x')).length,
-            };
-          });
-        // 320 px: every table in a box that scrolls sideways, and the page itself does not
-        const phone = await layout();
-        // A4 at Chromium's default margins: 718 CSS px; no cell past the paper's edge or its text cut
-        await page.emulateMedia({ media: 'print' });
-        await page.setViewportSize({ width: 718, height: 1000 });
-        const paper = await layout();
-        await page.emulateMedia({ media: 'screen' });
-        await page.setViewportSize({ width: 1280, height: 900 });
-        await page.addScriptTag({ content: axeSource });
-        const violations = await page.evaluate(async () => {
-          const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
-          return (await axe.run()).violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length})`);
-        });
-        const skips = await page.evaluate(() => {
-          type H = { tagName: string };
-          const hs = Array.from((globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<H> } }).document.querySelectorAll('h1, h2, h3, h4, h5, h6'));
-          return hs.filter((h, i) => i > 0 && Number(h.tagName[1]) > Number(hs[i - 1].tagName[1]) + 1).length;
-        });
+        const fit = await pageFit(page);
         // every chart an image named by its caption (role="img", aria-labelledby text): the feedback report's were not
-        const unnamedCharts = await page.evaluate(() => {
-          type E = { getAttribute(a: string): string | null; textContent: string | null };
-          const doc = (globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<E>; getElementById(id: string): E | null } }).document;
-          return Array.from(doc.querySelectorAll('figure svg')).filter((svg) => svg.getAttribute('role') !== 'img' || (doc.getElementById(svg.getAttribute('aria-labelledby') ?? '')?.textContent ?? '').length < 40).length;
-        });
-        seen[file.slice(dir.length + 1)] = { phone: { page: Math.max(0, phone.page), loose: phone.loose }, paper, violations, headingSkips: skips, unnamedCharts };
+        const unnamedCharts = fit.charts.filter((c) => c.role !== 'img' || c.name.length < 40).length;
+        // 320 px: every table in a box that scrolls sideways, and the page itself does not; A4: no cell past the paper's edge
+        seen[file.slice(dir.length + 1)] = { phone: { page: Math.max(0, fit.phone.page), loose: fit.phone.loose }, paper: fit.paper, violations: fit.violations, headingSkips: fit.headingSkips, unnamedCharts };
         await page.close();
       }
-      const fits = { phone: { page: 0, loose: 0 }, paper: { page: 0, cut: 0, loose: 0 }, violations: [], headingSkips: 0, unnamedCharts: 0 };
+      const fits = { phone: { page: 0, loose: 0 }, paper: { page: 0, cut: 0, loose: 0 }, violations: [], headingSkips: [], unnamedCharts: 0 };
       expect(seen).toEqual({ 'report.html': fits, 'probes/report.html': fits, 'aggregate.html': fits });
     } finally {
       await browser.close();

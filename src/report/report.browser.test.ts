@@ -6,7 +6,6 @@
  * where a missing browser is a failure, not a skip.
  */
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { decodePNG } from '../scenes/codec.js';
 import { fakeResults, withGapIntervals } from '../testing/report-fixture.js';
 import { tmpDir } from '../testing/tmp.js';
+import { pageFit } from '../testing/page-fit.js';
 import { writeReport } from './report.js';
 import { OraclePolicy } from '../agents/baselines/oracle.js';
 import { RandomPolicy } from '../agents/baselines/random.js';
@@ -22,7 +22,6 @@ import { chainEpisode } from '../testing/chain-episode.js';
 import type { SuiteEpisode } from '../suite/types.js';
 import { readEvalReport, saveEvalReport } from './eval-report.js';
 
-const require = createRequire(import.meta.url);
 const CHROMIUM = process.env.ASKFIRST_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
@@ -40,15 +39,6 @@ if (skip)
   console.warn(
     `report.browser.test: skipped — Chromium not found at ${CHROMIUM} (apt-get install -y chromium; set ASKFIRST_CHROMIUM to use another path)`,
   );
-
-/** Each heading more than one level below the heading before it ("h2 → h4: before RL"). */
-async function headingSkips(page: { evaluate<T>(f: () => T): Promise<T> }): Promise<string[]> {
-  return page.evaluate(() => {
-    type H = { tagName: string; textContent: string | null };
-    const hs = Array.from((globalThis as unknown as { document: { querySelectorAll(s: string): ArrayLike<H> } }).document.querySelectorAll('h1, h2, h3, h4, h5, h6'));
-    return hs.flatMap((h, i) => (i > 0 && Number(h.tagName[1]) > Number(hs[i - 1].tagName[1]) + 1 ? [`${hs[i - 1].tagName} → ${h.tagName}: ${h.textContent ?? ''}`] : []));
-  });
-}
 
 describe.skipIf(skip)(
   `report.html in headless Chromium${skip ? ` (skipped: no Chromium at ${CHROMIUM})` : ''}`,
@@ -191,53 +181,25 @@ describe.skipIf(skip)(
         }
         // its own folder: in demo/ it replaced the demo's report.html, which was then never checked
         const evalReport = (await saveEvalReport(await readEvalReport(runs), join(dir, 'eval'))).html;
-        const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
         for (const file of [demo, evalReport]) {
           const page = await browser.newPage();
           await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-          type Box = { right: number };
-          type El = { scrollWidth: number; clientWidth: number; textContent: string | null; getAttribute(a: string): string | null; getBoundingClientRect(): Box };
-          type Doc = { documentElement: El; querySelectorAll(s: string): ArrayLike<El>; getElementById(id: string): El | null };
-          const layout = () =>
-            page.evaluate(() => {
-              const doc = (globalThis as unknown as { document: Doc }).document;
-              const w = doc.documentElement.clientWidth;
-              return {
-                page: doc.documentElement.scrollWidth - w,
-                // a cell beyond the page's right edge (cut off on paper) or its text wider than the cell
-                cut: Array.from(doc.querySelectorAll('td, th')).filter((c) => c.getBoundingClientRect().right > w + 0.5 || c.scrollWidth > c.clientWidth + 1).length,
-              };
-            });
+          const fit = await pageFit(page);
           // 320 px: a wide table scrolls in its own box; the page does not scroll sideways (it was 1184 px wide)
-          expect((await layout()).page, `${file}: the page scrolls sideways at 320 px`).toBeLessThanOrEqual(0);
+          expect(fit.phone.page, `${file}: the page scrolls sideways at 320 px`).toBeLessThanOrEqual(0);
+          expect(fit.phone.loose, `${file}: tables outside a sideways-scrolling box`).toBe(0);
           // A4 at Chromium's default margins: 718 CSS px; no table may run past it (32 and 60 cells did)
-          await page.emulateMedia({ media: 'print' });
-          await page.setViewportSize({ width: 718, height: 1000 });
-          expect(await layout(), `${file}: printed on A4`).toEqual({ page: 0, cut: 0 });
-          await page.emulateMedia({ media: 'screen' });
-          await page.setViewportSize({ width: 1280, height: 900 });
+          expect(fit.paper, `${file}: printed on A4`).toEqual({ page: 0, cut: 0, loose: 0 });
           // every chart an image named by a caption with words in it (Vega's SVG had no role and no name)
-          const charts = await page.evaluate(() => {
-            const doc = (globalThis as unknown as { document: Doc }).document;
-            return Array.from(doc.querySelectorAll('figure svg')).map((svg) => ({
-              role: svg.getAttribute('role'),
-              name: doc.getElementById(svg.getAttribute('aria-labelledby') ?? '')?.textContent ?? '',
-            }));
-          });
-          expect(charts.length, file).toBeGreaterThan(1);
-          for (const c of charts) {
+          expect(fit.charts.length, file).toBeGreaterThan(1);
+          for (const c of fit.charts) {
             expect(c.role, file).toBe('img');
             expect(c.name.length, file).toBeGreaterThan(40);
           }
-          await page.addScriptTag({ content: axeSource });
-          const violations = await page.evaluate(async () => {
-            const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe;
-            return (await axe.run()).violations.map((v) => `${v.id} (${v.impact}, ${v.nodes.length})`);
-          });
           // heading-order too; and no heading more than one level below the one before it: the demo's example runs
           // (h4) sat right under an h2, "Example episodes"
-          expect(violations, file).toEqual([]);
-          expect(await headingSkips(page), file).toEqual([]);
+          expect(fit.violations, file).toEqual([]);
+          expect(fit.headingSkips, file).toEqual([]);
           await page.close();
         }
       } finally {
