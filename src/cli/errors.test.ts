@@ -908,7 +908,7 @@ describe('exit status: the same for every command, as --help and README.md say',
 });
 
 describe('an error between the steps of a training run', () => {
-  it("ends its progress bar as stopped, before the error's line, never with the finished line", async () => {
+  it("ends its progress bar as failed (where it failed), before the error's line, never with the finished line", async () => {
     const d = tmpDir('af-cli-midrun');
     const sup = join(d, 'sup');
     const { trainSupervised } = await import('../rl/supervised.js');
@@ -935,9 +935,9 @@ describe('an error between the steps of a training run', () => {
     expect(process.exitCode).toBe(1);
     const text = said.join('');
     expect(text).toMatch(/no space left/i);
-    expect(text).toMatch(/^presence: 9\/20 steps, stopped after \d+\.\ds$/m); // was "presence: 9/20 steps in 0.1s", as if it had finished
+    expect(text).toMatch(/^presence: failed at 9\/20 steps after \d+\.\ds$/m); // was "presence: 9/20 steps in 0.1s", as if it had finished
     expect(text).not.toMatch(/^presence: \d+\/20 steps in /m);
-    // the stopped line came before the error's line
-    expect(said.findIndex((s) => s.startsWith('presence: 9/20 steps, stopped'))).toBeLessThan(said.findIndex((s) => /no space left/i.test(s)));
+    // the failed line came before the error's line
+    expect(said.findIndex((s) => s.startsWith('presence: failed at 9/20 steps'))).toBeLessThan(said.findIndex((s) => /no space left/i.test(s)));
   }, 60_000);
 });

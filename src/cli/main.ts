@@ -80,8 +80,9 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     // the progress bars a run left open (an error between its steps: a full disk, a file that could not be read) say
-    // where it stopped before the error's line, not left drawn at "3/200 steps" on a terminal or ended without a word
-    interruptOpenBars();
+    // where it failed before the error's line, not left drawn at "3/200 steps" on a terminal or ended without a word
+    // (a signal's bars said "stopped" already, cli/signals.ts: none is left open for this)
+    interruptOpenBars(caught instanceof Interrupted ? 'interrupt' : 'fail');
     const e = isAskfirstError(caught) ? caught : (explainFsError(caught) ?? caught);
     if (e instanceof InvalidConfigError && running) {
       console.error(`askfirst: ${e.describe(flagNamer(running), `invalid options of askfirst ${commandPath(running)}`)}`);

@@ -74,12 +74,13 @@ const openBars = new Set<Progress>();
  * diverged step throws (nn/diverged.ts, before its error), so neither reaches that `stop()`: a terminal's bar was left
  * drawn at "3/200 steps" and a piped run said nothing of its steps' end, or (a diverged one) "5/200 steps in 3.0s" as if
  * it had finished. A bar already ended is not among them; one that ends itself later (its `stop()` in a `finally`) does
- * nothing more. Returns how many it ended: each one's stopped line ends with a newline, a terminal's bar cleared
+ * nothing more. `how: 'fail'` ends them as failed instead ("label: failed at N/M unit after Xs": an error, cli/main.ts).
+ * Returns how many it ended: each one's stopped line ends with a newline, a terminal's bar cleared
  * first, so after one the next line starts where a line starts (cli/signals.ts then writes no blank line before its own).
  */
-export function interruptOpenBars(): number {
+export function interruptOpenBars(how: 'interrupt' | 'fail' = 'interrupt'): number {
   const open = [...openBars].reverse();
-  for (const bar of open) bar.interrupt();
+  for (const bar of open) bar[how]();
   return open.length;
 }
 
