@@ -136,6 +136,13 @@ describe('config schema', () => {
     // different problems of one field, or one problem of different fields, are each still said
     const two = z.object({ a: z.number().int().min(1), b: z.number().int().min(1) });
     expect(() => resolveConfig(two, { a: 0.5, b: 0 }, 'x')).toThrow(/a: must be a whole number \(got 0\.5\)[\s\S]*b: must be at least 1/);
+    // a refinement's own problems are each said (two malformed --reward-weights items were one line, the second found next run)
+    const items = z.object({
+      w: z.array(z.string()).superRefine((v, ctx) => {
+        for (const item of v) if (!item.includes('=')) ctx.addIssue({ code: 'custom', message: `${item} is not name=weight` });
+      }),
+    });
+    expect(() => resolveConfig(items, { w: ['foo', 'bar'] }, 'x')).toThrow(/foo is not name=weight[\s\S]*bar is not name=weight/);
   });
   it("says a number's range for --help from its own checks, inclusive or not, whole or not", () => {
     expect(numberRange(z.number().int().min(1))).toBe('whole, at least 1');

@@ -20,8 +20,9 @@ export function resolveConfig<S extends AnyObjectSchema>(schema: S, partial: unk
   throw new InvalidConfigError(
     what,
     // one problem per field and kind: `--seed 1e20` failed the seed's own bound and then .int()'s safe-integer one, two lines
-    // for one value ("at most 4294967295 …", "at most 9007199254740991"); the first, the field's own, is the one that helps
-    r.error.issues.filter((i, n, all) => all.findIndex((j) => j.code === i.code && samePath(j.path, i.path)) === n).map((i) => {
+    // for one value ("at most 4294967295 …", "at most 9007199254740991"); the first, the field's own, is the one that helps.
+    // A refinement's own problems (code 'custom') are each their own: two malformed --reward-weights items are two lines
+    r.error.issues.filter((i, n, all) => all.findIndex((j) => j.code === i.code && samePath(j.path, i.path) && (i.code !== 'custom' || j.message === i.message)) === n).map((i) => {
       // a field with no default that was not given: say so, not "expected string, received undefined"
       const value = valueAt(partial, i.path);
       if (i.path.length > 0 && value === undefined) return { path: i.path, message: 'required, but not given' }; // any check fails on a value not given (an enum's too)
