@@ -22,13 +22,14 @@ export function openingLine(command: string, dbDir: string): string {
  * Whether a command that makes a missing PGlite `--db-dir` (`feedback import`, `pairs`, `annotator NAME`, `serve`,
  * `illume`) is about to make a new database: `false` when the folder exists (opened as it is), else the line it prints
  * first, so a mistyped path that would be served empty is seen. A path whose parent folder is missing too is most
- * likely mistyped (`~/projcts/db`): refused, unless it is the default (a first run in a folder); to make a new
+ * likely mistyped (`~/projcts/db`): refused, unless it is the default however spelled (`./.askfirst/feedback-db/`: a first
+ * run in a folder); to make a new
  * database there, the user makes its parent first — the explicit intent (docs/hardening.md, "Workbench and the command line").
  */
 export function newDatabaseLine(command: string, dbDir: string): string | false {
   if (existsSync(dbDir)) return false;
   const parent = dirname(resolve(dbDir));
-  if (dbDir !== DEFAULT_FEEDBACK_DB_DIR && !existsSync(parent))
+  if (resolve(dbDir) !== resolve(DEFAULT_FEEDBACK_DB_DIR) && !existsSync(parent))
     throw new InputError(
       `--db-dir ${dbDir}: neither it nor its parent folder ${parent} exists (a mistyped path?): to open an existing database, check the path; to make a new one there, create ${parent} first (mkdir -p ${parent})`,
     );
