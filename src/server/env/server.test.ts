@@ -12,7 +12,7 @@ import { memoryLoader } from '../../suite/loader.js';
 import type { ViewLoader } from '../../suite/types.js';
 import type { SuiteEpisode } from '../../suite/types.js';
 import { familyReplies } from '../../testing/reasoning-replies.js';
-import { startEnvServer, type RunningEnvServer } from './server.js';
+import { parseErrorAt, startEnvServer, type RunningEnvServer } from './server.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- loose JSON in tests
 type Json = any;
@@ -355,5 +355,13 @@ describe('WebSocket sessions', () => {
     } finally {
       await s2.close();
     }
+  });
+});
+
+describe("JSON.parse's error position (parseErrorAt)", () => {
+  it("reads Node 20's message and a newer Node's, which adds the line and column (was: no position read there, loc 0)", () => {
+    expect(parseErrorAt('Unexpected non-whitespace character after JSON at position 10')).toEqual({ reason: 'Unexpected non-whitespace character after JSON', index: 10 });
+    expect(parseErrorAt("Expected ',' or '}' after property value in JSON at position 7 (line 1 column 8)")).toEqual({ reason: "Expected ',' or '}' after property value", index: 7 });
+    expect(parseErrorAt('Unexpected token a, "{a:1}" is not valid JSON')).toBeNull();
   });
 });

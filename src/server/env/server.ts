@@ -609,12 +609,21 @@ function jsonInvalid(body: typeof INVALID_JSON | typeof TOO_DEEP_JSON, text: str
     JSON.parse(text);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    const at = /^(.*?)(?: in JSON)? at position (\d+)$/s.exec(message);
-    if (at) return invalid(codePoints(text.slice(0, Number(at[2]))), at[1]);
+    const at = parseErrorAt(message);
+    if (at) return invalid(codePoints(text.slice(0, at.index)), at.reason);
     if (message === 'Unexpected end of JSON input') return invalid(codePoints(text), message);
     return invalid(0, `${message} (JSON.parse gave no position: loc's 0 is not where)`);
   }
   return invalid(0, 'JSON decode error'); // not reached: parseBody found it not JSON
+}
+
+/**
+ * The reason and the UTF-16 index JSON.parse's error `message` gives ("Expected property name or '}' in JSON at position 1", Node 20;
+ * newer Nodes add " (line 1 column 6)"), or null when it names no position.
+ */
+export function parseErrorAt(message: string): { reason: string; index: number } | null {
+  const at = /^(.*?)(?: in JSON)? at position (\d+)(?: \(line \d+ column \d+\))?$/s.exec(message);
+  return at ? { reason: at[1], index: Number(at[2]) } : null;
 }
 
 /** The code points in `s` (Python's string length; a surrogate pair is one). */
