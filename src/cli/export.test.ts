@@ -90,10 +90,13 @@ describe('askfirst export, stopped by Ctrl-C part-way', () => {
     register(program);
     const said: string[] = [];
     let partial: string[] = [];
+    let stopped = false;
     vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
       said.push(String(s));
-      // Ctrl-C once the first episode is written into the folder being filled
-      if (String(s).startsWith('exporting: 1/')) {
+      // Ctrl-C once the first episode is written into the folder being filled (once: the bar's own stopped line,
+      // "exporting: 1/8 episodes, stopped after …", starts the same way)
+      if (String(s).startsWith('exporting: 1/') && !stopped) {
+        stopped = true;
         partial = readdirSync(dir).filter((n) => n.startsWith('.out.tmp-'));
         process.emit('SIGINT');
       }
