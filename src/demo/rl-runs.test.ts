@@ -5,6 +5,7 @@ import { newBuiltin, saveBuiltin } from '../agents/builtin/build.js';
 import { weightsDigest } from '../nn/index.js';
 import { generateSuite } from '../suite/generate.js';
 import { tmpDir } from '../testing/tmp.js';
+import { keptDemo } from '../testing/demo-stages.js';
 import { keepRunSettings } from '../util/run-settings.js';
 import { runDemo } from './pipeline.js';
 import { DEMO_RL_RUN } from './demo-stage-run.js';
@@ -30,6 +31,7 @@ describe('a demo re-run takes up an RL run only when it started from the guesser
     saveBuiltin(join(out, 'rl', 'final'), newBuiltin(generateSuite({ episodes: 1, seed: 0 }), { seed: 7 }));
     startedFrom(join(out, 'rl'), old);
     guesser(join(out, 'supervised'), 0); // the --fresh demo's new guesser, finished
+    keptDemo(out); // the run.json that demo wrote before its first stage (a demo takes up no stage without it)
     const lines: string[] = [];
     // stopped as it decides (training the quick RL run would take minutes): it took the old run up, "rl already done", before
     const said = (s: string) => {
